@@ -1,0 +1,77 @@
+"""Continuum: the application factory."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from . import config
+from .database import configure_engine
+from .errors import register_errors
+from .extensions import csrf
+from .extensions import db
+from .extensions import htmx
+from .extensions import login_manager
+from .extensions import migrate
+from .formatting import register_formatting
+from .security import register_security
+
+MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config in layers, then extensions, blueprints, commands and errors."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(config.defaults(app.instance_path))
+    app.config.from_mapping(config.from_environment(os.environ))
+    app.config.from_prefixed_env("CONTINUUM")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    config.harden(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    register_errors(app)
+    register_security(app)
+    register_formatting(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .caseload.views import bp as caseload_bp
+    from .health.views import bp as health_bp
+    from .pathway.views import bp as pathway_bp
+    from .pwa.views import bp as pwa_bp
+
+    for blueprint in (auth_bp, pathway_bp, caseload_bp, admin_bp, health_bp, pwa_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    from .demo.commands import demo_command
+    from .housekeeping.commands import clock_command
+    from .housekeeping.commands import housekeeping_group
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(clock_command)
+    app.cli.add_command(housekeeping_group)

@@ -1,0 +1,76 @@
+"""Configuration in layers: defaults, then the environment, then test overrides."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+ENVIRONMENTS = ("development", "production", "testing")
+
+
+def defaults(instance_path: str) -> dict[str, Any]:
+    """Return settings that let a development checkout run with nothing set."""
+    return {
+        "ENV": "development",  # CONTINUUM_ENV=production in deployment
+        "SECRET_KEY": "dev-only-not-secret",
+        "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "continuum.db"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BASE_URL": "http://127.0.0.1:5000",
+        "SMTP_URL": "",
+        "VAPID_PRIVATE_KEY": "",
+        "VAPID_PUBLIC_KEY": "",
+        # Cookies: hardened further in production (see ``harden``).
+        "SESSION_COOKIE_NAME": "continuum_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": False,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
+        "WTF_CSRF_SSL_STRICT": True,
+        # Server-side sessions: staff sign out sooner than clients on their own phones.
+        "SESSION_IDLE_STAFF": timedelta(minutes=60),
+        "SESSION_ABSOLUTE_STAFF": timedelta(hours=12),
+        "SESSION_IDLE_CLIENT": timedelta(days=14),
+        "SESSION_ABSOLUTE_CLIENT": timedelta(days=30),
+        # Sign-in throttling over a sliding window.
+        "LOGIN_WINDOW": timedelta(minutes=15),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "INVITATION_TTL": timedelta(days=7),
+        "PASSWORD_HASH_PROFILE": "rfc9106-low-memory",
+        "CLOCK_INTERVAL_SECONDS": 60,
+    }
+
+
+def from_environment(environ: os._Environ[str] | dict[str, str]) -> dict[str, Any]:
+    """Read the public environment contract (DESIGN.md §6) into config keys."""
+    found: dict[str, Any] = {}
+    simple = ("SECRET_KEY", "BASE_URL", "SMTP_URL", "VAPID_PRIVATE_KEY", "VAPID_PUBLIC_KEY")
+    for key in simple:
+        if environ.get(key):
+            found[key] = environ[key]
+    if environ.get("DATABASE_URL"):
+        found["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(environ["DATABASE_URL"])
+    return found
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs, whichever spelling the host gives."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def harden(config: dict[str, Any]) -> None:
+    """Apply production rules: a real secret and cookies only sent over HTTPS."""
+    env = config["ENV"]
+    if env not in ENVIRONMENTS:
+        raise RuntimeError(f"CONTINUUM_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    if env != "production":
+        return
+    if config["SECRET_KEY"] == "dev-only-not-secret" or len(config["SECRET_KEY"]) < 32:
+        raise RuntimeError("In production SECRET_KEY must be set to a random value of 32+ chars")
+    config["SESSION_COOKIE_NAME"] = "__Host-continuum"
+    config["SESSION_COOKIE_SECURE"] = True

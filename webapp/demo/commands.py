@@ -1,0 +1,34 @@
+"""``flask demo``: seed the demo company and print its sign-ins."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..models import now_utc
+from . import services
+
+
+@click.command("demo")
+@click.option(
+    "--if-empty",
+    is_flag=True,
+    help="Only seed when the database has no accounts (or already holds the demo).",
+)
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Seed the demo company idempotently and print role, email and password per account."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("refusing to seed demo accounts in a production configuration")
+    if if_empty and services.has_accounts(db.session) and not services.is_seeded(db.session):
+        click.echo("The database already has accounts; the demo company was not added.", err=True)
+        return
+    created = services.seed(db.session, now_utc(), current_app.config["PASSWORD_HASH_PROFILE"])
+    db.session.commit()
+    click.echo(
+        "Seeded the demo company." if created else "The demo company is already here.", err=True
+    )
+    for account in services.accounts():
+        click.echo(f"{account.role}\t{account.email}\t{account.password}")

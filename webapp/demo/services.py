@@ -1,0 +1,316 @@
+"""The demo company: two centres, their staff and clients with believable pathways."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth.passwords import hash_password
+from ..models import Centre
+from ..models import Condition
+from ..models import Discipline
+from ..models import PhaseChange
+from ..models import Role
+from ..models import User
+from ..pathway import services as pathway
+
+DOMAIN = "demo.continuum.test"
+
+CENTRES = [
+    ("Continuum Islington", "12 Upper Street, London N1 0PQ", "Europe/London"),
+    ("Continuum Surry Hills", "210 Crown Street, Surry Hills NSW 2010", "Australia/Sydney"),
+]
+
+# (name, role, discipline, centres)
+STAFF = [
+    ("Priya Shah", Role.ADMIN, None, ["Continuum Islington"]),
+    ("Ruth Adler", Role.ADMIN, None, ["Continuum Islington", "Continuum Surry Hills"]),
+    ("Liam Nguyen", Role.ADMIN, None, ["Continuum Surry Hills"]),
+    ("Tom Okafor", Role.THERAPIST, Discipline.MASSAGE, ["Continuum Islington"]),
+    ("Hannah Lewis", Role.THERAPIST, Discipline.MASSAGE, ["Continuum Islington"]),
+    ("Sam Patel", Role.THERAPIST, Discipline.PHYSIO, ["Continuum Islington"]),
+    ("Grace Murphy", Role.THERAPIST, Discipline.PHYSIO, ["Continuum Islington"]),
+    ("Mia Roberts", Role.THERAPIST, Discipline.MASSAGE, ["Continuum Surry Hills"]),
+    ("Jack Wilson", Role.THERAPIST, Discipline.PHYSIO, ["Continuum Surry Hills"]),
+]
+
+
+@dataclass(frozen=True)
+class Step:
+    """A move along the pathway, ``days_ago`` before today, by one of the care team."""
+
+    days_ago: int
+    to_phase: int
+    by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClientStory:
+    name: str
+    centre: str
+    condition: Condition
+    team: tuple[str, ...]
+    goals: str
+    started_days_ago: int
+    steps: tuple[Step, ...] = ()
+
+
+CLIENTS = [
+    ClientStory(
+        "Alex Morgan",
+        "Continuum Islington",
+        Condition.NECK_SHOULDER,
+        ("Tom Okafor", "Sam Patel"),
+        "Work a full day at my desk without neck pain; swim 20 lengths again.",
+        56,
+        (
+            Step(
+                14,
+                2,
+                "Sam Patel",
+                "Your neck pain has settled from about 6/10 to 3/10 over four weeks and you're "
+                "sleeping through. Time to get moving: we'll add mobility and first strength work.",
+            ),
+        ),
+    ),
+    ClientStory(
+        "Jordan Lee",
+        "Continuum Islington",
+        Condition.SPORTS_INJURY,
+        ("Hannah Lewis", "Grace Murphy"),
+        "Run 5 km pain-free; get back to Sunday football.",
+        49,
+        (
+            Step(
+                28,
+                2,
+                "Grace Murphy",
+                "Knee swelling has gone and you can squat to a chair without pain, so we'll start "
+                "loading the knee with step-ups and bridges.",
+            ),
+        ),
+    ),
+    ClientStory(
+        "Chloe Bennett",
+        "Continuum Islington",
+        Condition.POSTURAL,
+        ("Tom Okafor", "Grace Murphy"),
+        "Get through a working day without upper-back ache.",
+        35,
+    ),
+    ClientStory(
+        "Daniel Evans",
+        "Continuum Islington",
+        Condition.LOW_BACK,
+        ("Hannah Lewis", "Sam Patel"),
+        "Lift my daughter without worrying about my back; garden for an hour.",
+        84,
+        (
+            Step(
+                56,
+                2,
+                "Sam Patel",
+                "Back pain is down to 3/10 most days and flare-ups settle within a day. We'll "
+                "work on moving your back more freely.",
+            ),
+            Step(
+                21,
+                3,
+                "Sam Patel",
+                "You're bending and walking comfortably and have kept up your exercises. Now we "
+                "build strength so it stays that way.",
+            ),
+        ),
+    ),
+    ClientStory(
+        "Fatima Khan",
+        "Continuum Islington",
+        Condition.REPETITIVE_STRAIN,
+        ("Hannah Lewis", "Sam Patel"),
+        "Type for an afternoon without forearm pain.",
+        10,
+    ),
+    ClientStory(
+        "Oliver Price",
+        "Continuum Islington",
+        Condition.POST_OP,
+        ("Tom Okafor", "Grace Murphy"),
+        "Walk to the shops without a stick after my knee replacement.",
+        21,
+    ),
+    ClientStory(
+        "Ruby Clarke",
+        "Continuum Islington",
+        Condition.JOINT_STIFFNESS,
+        ("Tom Okafor", "Sam Patel"),
+        "Turn my head fully when reversing the car.",
+        70,
+        (
+            Step(
+                49,
+                2,
+                "Sam Patel",
+                "Stiffness has eased and pain is steady at 3/10, so we'll add mobility work.",
+            ),
+            Step(
+                35,
+                1,
+                "Tom Okafor",
+                "A flare has lasted over a week, so we're stepping back to calm things down. This "
+                "is a normal part of recovery.",
+            ),
+            Step(
+                14,
+                2,
+                "Sam Patel",
+                "The flare has settled and you're sleeping well again, so we're picking up the "
+                "mobility work where we left off.",
+            ),
+        ),
+    ),
+    ClientStory(
+        "Ethan Brown",
+        "Continuum Surry Hills",
+        Condition.SPORTS_INJURY,
+        ("Mia Roberts", "Jack Wilson"),
+        "Play a full season of touch football; sprint without hamstring tightness.",
+        77,
+        (
+            Step(
+                50,
+                2,
+                "Jack Wilson",
+                "Hamstring pain has settled and you can walk briskly without it, so we'll start "
+                "activation work.",
+            ),
+            Step(
+                20,
+                3,
+                "Jack Wilson",
+                "Full range is back and pain stays below 2/10 when loading. Time for strength "
+                "and running drills.",
+            ),
+        ),
+    ),
+    ClientStory(
+        "Isla Taylor",
+        "Continuum Surry Hills",
+        Condition.NECK_SHOULDER,
+        ("Mia Roberts", "Jack Wilson"),
+        "Sleep through the night; carry shopping without shoulder pain.",
+        14,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    email: str
+    password: str
+
+
+def email_for(name: str) -> str:
+    """Return the demo email for a person, e.g. alex.morgan@demo.continuum.test."""
+    return name.lower().replace(" ", ".") + "@" + DOMAIN
+
+
+def password_for(name: str) -> str:
+    """Return the demo password for a person; fine for a demo, refused in production."""
+    return name.split()[0].lower() + "-pathway-demo"
+
+
+def accounts() -> list[DemoAccount]:
+    """List every demo sign-in, staff first."""
+    rows = [DemoAccount(role.value, email_for(n), password_for(n)) for n, role, _d, _c in STAFF]
+    rows += [DemoAccount("client", email_for(s.name), password_for(s.name)) for s in CLIENTS]
+    return rows
+
+
+def is_seeded(session: Session) -> bool:
+    """Say whether the demo company is already in the database."""
+    return session.scalar(select(Centre.id).where(Centre.name == CENTRES[0][0])) is not None
+
+
+def has_accounts(session: Session) -> bool:
+    """Say whether the database holds any account at all."""
+    return session.scalar(select(User.id).limit(1)) is not None
+
+
+def seed(session: Session, now: datetime, hash_profile: str) -> bool:
+    """Create the demo company unless it exists; return whether anything was created."""
+    if is_seeded(session):
+        return False
+    centres = {name: Centre(name=name, address=addr, timezone=tz) for name, addr, tz in CENTRES}
+    session.add_all(centres.values())
+    people: dict[str, User] = {}
+    for name, role, discipline, centre_names in STAFF:
+        people[name] = _person(
+            name, role, discipline, [centres[c] for c in centre_names], now, hash_profile, 120
+        )
+        session.add(people[name])
+    for story in CLIENTS:
+        client = _person(
+            story.name,
+            Role.CLIENT,
+            None,
+            [centres[story.centre]],
+            now,
+            hash_profile,
+            story.started_days_ago + 3,
+        )
+        session.add(client)
+        started = now - timedelta(days=story.started_days_ago)
+        first_phase = 1
+        plan = pathway.start_care_plan(
+            session,
+            client=client,
+            centre=centres[story.centre],
+            condition=story.condition,
+            phase=first_phase,
+            team=[people[n] for n in story.team],
+            goals=story.goals,
+            start_date=started.date(),
+            started_by=people["Priya Shah"]
+            if story.centre.endswith("Islington")
+            else people["Liam Nguyen"],
+            now=started,
+        )
+        for step in story.steps:
+            when = now - timedelta(days=step.days_ago)
+            plan.phase_changes.append(
+                PhaseChange(
+                    from_phase=plan.phase,
+                    to_phase=step.to_phase,
+                    reason=step.reason,
+                    changed_by=people[step.by],
+                    changed_at=when,
+                )
+            )
+            plan.phase = step.to_phase
+    return True
+
+
+def _person(
+    name: str,
+    role: Role,
+    discipline: Discipline | None,
+    centres: list[Centre],
+    now: datetime,
+    hash_profile: str,
+    joined_days_ago: int,
+) -> User:
+    return User(
+        name=name,
+        email=email_for(name),
+        role=role,
+        discipline=discipline,
+        centres=centres,
+        password_hash=hash_password(password_for(name), hash_profile),
+        created_at=now - timedelta(days=joined_days_ago),
+    )

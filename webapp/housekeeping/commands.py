@@ -1,0 +1,59 @@
+"""The clock process and one-shot maintenance commands."""
+
+from __future__ import annotations
+
+import logging
+
+import click
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..extensions import db
+from ..models import now_utc
+from . import services
+
+log = logging.getLogger(__name__)
+
+
+def run_pass(app: Flask) -> services.Purged:
+    """Run one pass of the clock's jobs in a fresh app context."""
+    with app.app_context():
+        longest = max(app.config["SESSION_ABSOLUTE_CLIENT"], app.config["SESSION_ABSOLUTE_STAFF"])
+        purged = services.purge(db.session, now_utc(), longest)
+        db.session.commit()
+        return purged
+
+
+@click.group("housekeeping")
+def housekeeping_group() -> None:
+    """Maintenance of short-lived records."""
+
+
+@housekeeping_group.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete dead sessions and old sign-in attempts once (for cron hosts)."""
+    purged = run_pass(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(f"purged {purged.sessions} sessions, {purged.login_attempts} sign-in attempts")
+
+
+@click.command("clock")
+@with_appcontext
+def clock_command() -> None:
+    """Run the one scheduler (the Procfile's clock process); never inside a web worker."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        run_pass,
+        "interval",
+        args=[app],
+        seconds=app.config["CLOCK_INTERVAL_SECONDS"],
+        id="housekeeping",
+        next_run_time=now_utc(),
+        max_instances=1,
+        coalesce=True,
+    )
+    click.echo("clock: running housekeeping every %ss" % app.config["CLOCK_INTERVAL_SECONDS"])
+    scheduler.start()

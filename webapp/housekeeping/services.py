@@ -1,0 +1,40 @@
+"""Routine clean-up of short-lived security records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+from sqlalchemy import delete
+from sqlalchemy import or_
+from sqlalchemy.orm import Session
+
+from ..models import LoginAttempt
+from ..models import UserSession
+
+# Keep revoked sessions and old attempts a little while for investigating incidents.
+KEEP_REVOKED_SESSIONS = timedelta(days=7)
+KEEP_LOGIN_ATTEMPTS = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Purged:
+    sessions: int
+    login_attempts: int
+
+
+def purge(session: Session, now: datetime, longest_session: timedelta) -> Purged:
+    """Delete sessions that can no longer be used and sign-in attempts past their use."""
+    sessions = session.execute(
+        delete(UserSession).where(
+            or_(
+                UserSession.revoked_at < now - KEEP_REVOKED_SESSIONS,
+                UserSession.created_at < now - longest_session - KEEP_REVOKED_SESSIONS,
+            )
+        )
+    ).rowcount
+    attempts = session.execute(
+        delete(LoginAttempt).where(LoginAttempt.attempted_at < now - KEEP_LOGIN_ATTEMPTS)
+    ).rowcount
+    return Purged(sessions=sessions or 0, login_attempts=attempts or 0)

@@ -1,0 +1,35 @@
+"""The domain model; import models from here."""
+
+from __future__ import annotations
+
+from .accounts import Centre
+from .accounts import Discipline
+from .accounts import Invitation
+from .accounts import LoginAttempt
+from .accounts import Role
+from .accounts import User
+from .accounts import UserSession
+from .accounts import centre_membership
+from .pathway import CarePlan
+from .pathway import Condition
+from .pathway import PhaseChange
+from .pathway import care_team
+from .types import UTCDateTime
+from .types import now_utc
+
+__all__ = [
+    "CarePlan",
+    "Centre",
+    "Condition",
+    "Discipline",
+    "Invitation",
+    "LoginAttempt",
+    "PhaseChange",
+    "Role",
+    "User",
+    "UserSession",
+    "UTCDateTime",
+    "care_team",
+    "centre_membership",
+    "now_utc",
+]

@@ -1,0 +1,94 @@
+"""The client's Today and pathway timeline, and the staff view of a client's pathway."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .. import policy
+from ..extensions import db
+from ..extensions import htmx
+from ..models import Role
+from ..models import User
+from ..models import now_utc
+from . import services
+from .forms import PhaseChangeForm
+
+bp = Blueprint("pathway", __name__)
+
+HOMES = {Role.CLIENT: "pathway.today", Role.THERAPIST: "caseload.index", Role.ADMIN: "admin.index"}
+
+
+@bp.get("/")
+@policy.signed_in
+def home() -> Response:
+    """Send each role to its own home screen."""
+    return redirect(url_for(HOMES[current_user.role]))
+
+
+@bp.get("/today")
+@policy.roles(Role.CLIENT)
+def today() -> str:
+    """Show the client where they are on their pathway and who is looking after them."""
+    plan = current_user.active_care_plan
+    return render_template("pathway/today.html", plan=plan, now=now_utc())
+
+
+@bp.get("/pathway")
+@policy.roles(Role.CLIENT)
+def timeline() -> str:
+    """Show the client every step of their pathway so far, with the reasons."""
+    plan = current_user.active_care_plan
+    return render_template("pathway/timeline.html", plan=plan, now=now_utc())
+
+
+@bp.get("/clients/<int:client_id>")
+@policy.roles(Role.THERAPIST, Role.ADMIN)
+@policy.client_record("view")
+def client(client: User) -> str:
+    """Show staff a client's care plan, care team and pathway."""
+    plan = client.active_care_plan
+    form = PhaseChangeForm() if plan and policy.may(current_user, "change_phase", client) else None
+    return render_template(
+        "pathway/client.html", client=client, plan=plan, form=form, now=now_utc()
+    )
+
+
+@bp.post("/clients/<int:client_id>/phase")
+@policy.roles(Role.THERAPIST)
+@policy.client_record("change_phase")
+def change_phase(client: User) -> Response | tuple[str, int]:
+    """Move a client to another phase with a reason the client will see."""
+    plan = client.active_care_plan
+    if plan is None:
+        return render_template("errors/404.html"), 404
+    form = PhaseChangeForm()
+    changed = False
+    if form.validate_on_submit():
+        try:
+            services.change_phase(
+                db.session,
+                plan,
+                to_phase=form.to_phase.data,
+                reason=form.reason.data or "",
+                by=current_user,
+                now=now_utc(),
+            )
+            db.session.commit()
+            changed = True
+        except services.CarePlanError as error:
+            db.session.rollback()
+            getattr(form, error.field).errors = [error.message]
+    if changed and not htmx:
+        return redirect(url_for("pathway.client", client_id=client.id))
+    if changed:
+        form = PhaseChangeForm(formdata=None)
+    status = 200 if changed else 422
+    context = {"client": client, "plan": plan, "form": form, "now": now_utc(), "changed": changed}
+    if htmx:
+        return render_template("pathway/_phase_panel.html", **context), status
+    return render_template("pathway/client.html", **context), status

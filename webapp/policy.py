@@ -1,0 +1,160 @@
+"""The one access policy: who may see or change whose data.
+
+Every view is classified by one of the decorators below; the factory refuses
+to serve an endpoint that carries no classification, and the route matrix
+test fails on one. Nothing else in the code base decides access.
+
+- a client sees only their own record;
+- a therapist sees the clients whose care team they are on;
+- an admin sees the clients of their centres.
+Record-level refusals answer 404 so that nobody learns another centre's clients exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select
+from sqlalchemy import select
+
+from .extensions import db
+from .extensions import login_manager
+from .models import CarePlan
+from .models import Centre
+from .models import Role
+from .models import User
+from .models import care_team
+from .models import centre_membership
+
+# What each role may do to a client record it can reach.
+ACTIONS: dict[Role, frozenset[str]] = {
+    Role.CLIENT: frozenset({"view"}),
+    Role.THERAPIST: frozenset({"view", "change_phase"}),
+    Role.ADMIN: frozenset({"view", "invite"}),
+}
+
+View = Callable[..., Any]
+
+
+def _classify(view: View, label: str) -> None:
+    view.access = (*getattr(view, "access", ()), label)  # type: ignore[attr-defined]
+
+
+def public(view: View) -> View:
+    """Mark a view as open to everyone, signed in or not."""
+    _classify(view, "public")
+    return view
+
+
+def signed_in(view: View) -> View:
+    """Let any signed-in user through; send everyone else to sign in."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    _classify(wrapper, "signed-in")
+    return wrapper
+
+
+def roles(*allowed: Role) -> Callable[[View], View]:
+    """Let signed-in users with one of these roles through; others get 403."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        _classify(wrapper, "roles:" + ",".join(sorted(r.value for r in allowed)))
+        return wrapper
+
+    return decorator
+
+
+def client_record(action: str) -> Callable[[View], View]:
+    """Resolve ``client_id`` to a client the user may act on, or answer 404."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, client_id: int, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            client = db.session.get(User, client_id)
+            if client is None or not may(current_user, action, client):
+                abort(404)
+            return view(*args, client=client, **kwargs)
+
+        _classify(wrapper, f"client:{action}")
+        return wrapper
+
+    return decorator
+
+
+def centre_scope(view: View) -> View:
+    """Resolve ``centre_id`` to one of the admin's own centres, or answer 404."""
+
+    @wraps(view)
+    def wrapper(*args: Any, centre_id: int, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        centre = db.session.get(Centre, centre_id)
+        if centre is None or not manages_centre(current_user, centre):
+            abort(404)
+        return view(*args, centre=centre, **kwargs)
+
+    _classify(wrapper, "centre")
+    return wrapper
+
+
+def may(user: User, action: str, client: User) -> bool:
+    """Answer whether ``user`` may perform ``action`` on ``client``'s record."""
+    if client.role is not Role.CLIENT or not user.is_active:
+        return False
+    if action not in ACTIONS.get(user.role, frozenset()):
+        return False
+    if user.role is Role.CLIENT:
+        return user.id == client.id
+    if user.role is Role.THERAPIST:
+        plan = client.active_care_plan
+        return plan is not None and any(member.id == user.id for member in plan.team)
+    if user.role is Role.ADMIN:
+        return bool({c.id for c in user.centres} & {c.id for c in client.centres})
+    return False
+
+
+def manages_centre(user: User, centre: Centre) -> bool:
+    """Answer whether ``user`` administers ``centre``."""
+    return user.role is Role.ADMIN and any(c.id == centre.id for c in user.centres)
+
+
+def visible_clients(user: User) -> Select[tuple[User]]:
+    """Select the clients whose records ``user`` may view."""
+    query = select(User).where(User.role == Role.CLIENT)
+    if user.role is Role.CLIENT:
+        return query.where(User.id == user.id)
+    if user.role is Role.THERAPIST:
+        on_team = (
+            select(CarePlan.client_id)
+            .join(care_team, care_team.c.care_plan_id == CarePlan.id)
+            .where(CarePlan.active, care_team.c.therapist_id == user.id)
+        )
+        return query.where(User.id.in_(on_team))
+    if user.role is Role.ADMIN:
+        own_centres = select(centre_membership.c.centre_id).where(
+            centre_membership.c.user_id == user.id
+        )
+        in_centres = select(centre_membership.c.user_id).where(
+            centre_membership.c.centre_id.in_(own_centres)
+        )
+        return query.where(User.id.in_(in_centres))
+    return query.where(False)
