@@ -20,8 +20,8 @@ from ..extensions import login_manager
 from ..models import User
 from ..models import now_utc
 from . import services
-from .forms import LoginForm
 from .forms import ActionForm
+from .forms import LoginForm
 from .forms import SetPasswordForm
 
 bp = Blueprint("auth", __name__)

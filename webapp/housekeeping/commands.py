@@ -55,5 +55,5 @@ def clock_command() -> None:
         max_instances=1,
         coalesce=True,
     )
-    click.echo("clock: running housekeeping every %ss" % app.config["CLOCK_INTERVAL_SECONDS"])
+    click.echo("clock: running housekeeping every {}s".format(app.config["CLOCK_INTERVAL_SECONDS"]))
     scheduler.start()
