@@ -14,6 +14,7 @@ from wtforms import SelectMultipleField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms import widgets
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import Email
 from wtforms.validators import InputRequired
@@ -53,12 +54,12 @@ class NewClientForm(FlaskForm):
     centre_id = SelectField("Centre", coerce=int, validators=[InputRequired("Choose a centre.")])
     condition = SelectField(
         "Condition",
-        choices=[(c.value, info.label) for c, info in CONDITIONS.items()],
+        choices=[SelectChoice(c.value, info.label) for c, info in CONDITIONS.items()],
         validators=[InputRequired("Choose the condition.")],
     )
     phase = RadioField(
         "Starting phase",
-        choices=[(n, f"Phase {n} · {info.name}") for n, info in PHASES.items()],
+        choices=[SelectChoice(n, f"Phase {n} · {info.name}") for n, info in PHASES.items()],
         coerce=int,
         default=1,
         validators=[InputRequired("Choose the starting phase.")],
@@ -77,13 +78,15 @@ class NewClientForm(FlaskForm):
         self, *args: object, centres: list[Centre], therapists: list[User], **kwargs: object
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.centre_id.choices = [(c.id, c.name) for c in centres]
+        self.centre_id.choices = [SelectChoice(c.id, c.name) for c in centres]
         self.therapists = therapists
         for field, discipline in (
             (self.massage_therapists, Discipline.MASSAGE),
             (self.physiotherapists, Discipline.PHYSIO),
         ):
-            field.choices = [(t.id, t.name) for t in therapists if t.discipline is discipline]
+            field.choices = [
+                SelectChoice(t.id, t.name) for t in therapists if t.discipline is discipline
+            ]
         if self.centre_id.data is None and centres:
             self.centre_id.data = centres[0].id
 
@@ -107,7 +110,7 @@ class NewClientForm(FlaskForm):
 
     def options_for(self, field: CheckboxListField, centre_id: int | None) -> list[User]:
         """Return the therapists of one discipline who work at the chosen centre."""
-        ids = {value for value, _label in field.choices}
+        ids = {choice.value for choice in field.choices}
         return [
             t for t in self.therapists if t.id in ids and any(c.id == centre_id for c in t.centres)
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import RadioField
 from wtforms import TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Length
@@ -16,7 +17,7 @@ from .services import REASON_MAX
 class PhaseChangeForm(FlaskForm):
     to_phase = RadioField(
         "Move to",
-        choices=[(n, f"Phase {n} · {info.name}") for n, info in PHASES.items()],
+        choices=[SelectChoice(n, f"Phase {n} · {info.name}") for n, info in PHASES.items()],
         coerce=int,
         validators=[InputRequired("Choose the phase to move to.")],
     )

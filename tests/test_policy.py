@@ -1,0 +1,229 @@
+"""The access policy: unit tests, and every route requested as every kind of user."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.factories import gen_centre
+from tests.factories import gen_client
+from tests.factories import gen_therapist
+from tests.factories import gen_user
+from tests.factories import login
+from webapp import policy
+from webapp.extensions import db
+from webapp.models import Discipline
+from webapp.models import Role
+from webapp.models import User
+
+TARGET_NAME = "Tess Targetclient"
+
+
+@dataclass
+class World:
+    target: User
+    users: dict[str, User]
+    centre_a_id: int
+
+
+def build_world() -> World:
+    a = gen_centre("North Centre", "Europe/London")
+    b = gen_centre("Harbour Centre", "Australia/Sydney")
+    massage_team = gen_therapist(a, Discipline.MASSAGE)
+    physio_team = gen_therapist(a, Discipline.PHYSIO)
+    therapist_not_team = gen_therapist(a, Discipline.MASSAGE)
+    physio_a2 = gen_therapist(a, Discipline.PHYSIO)
+    massage_b = gen_therapist(b, Discipline.MASSAGE)
+    therapist_other_centre = gen_therapist(b, Discipline.PHYSIO)
+    target = gen_client(a, [massage_team, physio_team], name=TARGET_NAME)
+    users = {
+        "client_self": target,
+        "client_other": gen_client(a, [therapist_not_team, physio_a2]),
+        "massage_team": massage_team,
+        "physio_team": physio_team,
+        "therapist_not_team": therapist_not_team,
+        "therapist_other_centre": therapist_other_centre,
+        "admin_same": gen_user(Role.ADMIN, [a]),
+        "admin_other": gen_user(Role.ADMIN, [b]),
+        "client_other_centre": gen_client(b, [massage_b, therapist_other_centre]),
+    }
+    db.session.commit()
+    return World(target=target, users=users, centre_a_id=a.id)
+
+
+ACTORS = [
+    "anon",
+    "client_self",
+    "client_other",
+    "massage_team",
+    "physio_team",
+    "therapist_not_team",
+    "therapist_other_centre",
+    "admin_same",
+    "admin_other",
+    "client_other_centre",
+]
+CLIENTS = {"client_self", "client_other", "client_other_centre"}
+THERAPISTS = {"massage_team", "physio_team", "therapist_not_team", "therapist_other_centre"}
+ADMINS = {"admin_same", "admin_other"}
+SIGNED_IN = CLIENTS | THERAPISTS | ADMINS
+# Who may see the target client's record at all; nobody else may find their name anywhere.
+MAY_SEE_TARGET = {"client_self", "massage_team", "physio_team", "admin_same"}
+
+LOGIN = 302  # anonymous users are sent to sign in
+
+
+def cells(anon: int, **by_group: int) -> dict[str, int]:
+    """Expand an expectation per group (clients, therapists, admins) or per actor."""
+    table = {"anon": anon}
+    groups = {"clients": CLIENTS, "therapists": THERAPISTS, "admins": ADMINS}
+    for key, status in by_group.items():
+        if key in groups:
+            table.update(dict.fromkeys(groups[key], status))
+    for key, status in by_group.items():
+        if key not in groups:
+            table[key] = status
+    return table
+
+
+# Every (endpoint, method) in the app, with the answer each actor must get.
+EXPECTED: dict[tuple[str, str], dict[str, int]] = {
+    ("static", "GET"): cells(200, clients=200, therapists=200, admins=200),
+    ("health.healthz", "GET"): cells(200, clients=200, therapists=200, admins=200),
+    ("pwa.manifest", "GET"): cells(200, clients=200, therapists=200, admins=200),
+    ("auth.login", "GET"): cells(200, clients=302, therapists=302, admins=302),
+    ("auth.login", "POST"): cells(422, clients=302, therapists=302, admins=302),
+    ("auth.logout", "POST"): cells(LOGIN, clients=302, therapists=302, admins=302),
+    # A forged invitation token: the same clear "not recognised" page for everyone.
+    ("auth.accept_invitation", "GET"): cells(404, clients=404, therapists=404, admins=404),
+    ("auth.accept_invitation", "POST"): cells(404, clients=404, therapists=404, admins=404),
+    ("pathway.home", "GET"): cells(LOGIN, clients=302, therapists=302, admins=302),
+    ("pathway.today", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("pathway.timeline", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("pathway.client", "GET"): cells(
+        LOGIN,
+        clients=403,
+        therapists=404,
+        massage_team=200,
+        physio_team=200,
+        admin_same=200,
+        admin_other=404,
+    ),
+    ("pathway.change_phase", "POST"): cells(
+        LOGIN, clients=403, admins=403, therapists=404, massage_team=422, physio_team=422
+    ),
+    ("caseload.index", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
+    ("admin.index", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
+    ("admin.new_client", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
+    ("admin.new_client", "POST"): cells(LOGIN, clients=403, therapists=403, admins=422),
+    ("admin.care_team_options", "GET"): cells(
+        LOGIN, clients=403, therapists=403, admin_same=200, admin_other=404
+    ),
+    # The target has an account already, so their admin is told so (409).
+    ("admin.reissue_invitation", "POST"): cells(
+        LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
+    ),
+}
+
+
+def routes(app: Flask) -> list[tuple[str, str, str]]:
+    """List (endpoint, method, url) for every rule, filling in the world's ids."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            found.append((rule.endpoint, method, rule))
+    return found
+
+
+def url_for_rule(app: Flask, rule, world: World) -> str:  # type: ignore[no-untyped-def]
+    values = {"client_id": world.target.id, "token": "forged-token", "filename": "css/app.css"}
+    with app.test_request_context():
+        url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
+    if rule.endpoint == "admin.care_team_options":
+        url += f"?centre_id={world.centre_a_id}"
+    return url
+
+
+def http_for(app: Flask, actor: str, world: World) -> FlaskClient:
+    http = app.test_client()
+    if actor != "anon":
+        response = login(http, world.users[actor])
+        assert response.status_code == 302, f"{actor} could not sign in"
+    return http
+
+
+def test_every_route_is_classified_and_expected(app: Flask) -> None:
+    for endpoint, method, _rule in routes(app):
+        assert (endpoint, method) in EXPECTED, f"{method} {endpoint} is missing from EXPECTED"
+        if endpoint != "static":
+            view = app.view_functions[endpoint]
+            assert getattr(view, "access", None), f"{endpoint} has no access classification"
+    listed = {(e, m) for e, m, _ in routes(app)}
+    assert set(EXPECTED) == listed, f"EXPECTED names routes that don't exist: {set(EXPECTED) - listed}"
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_route_matrix(app: Flask, actor: str) -> None:
+    world = build_world()
+    failures = []
+    for endpoint, method, rule in routes(app):
+        expected = EXPECTED[(endpoint, method)][actor]
+        http = http_for(app, actor, world)  # fresh per request: sign-out must not leak
+        url = url_for_rule(app, rule, world)
+        response = http.open(url, method=method)
+        body = response.get_data(as_text=True)
+        response.close()
+        if response.status_code != expected:
+            failures.append(f"{method} {url}: {response.status_code}, expected {expected}")
+        if response.status_code == 302 and expected == LOGIN and actor == "anon":
+            if "/login" not in response.headers["Location"]:
+                failures.append(f"{method} {url}: anonymous redirect went to {response.location}")
+        if actor not in MAY_SEE_TARGET and endpoint != "static":
+            if TARGET_NAME in body:
+                failures.append(f"{method} {url}: leaked the target client's name to {actor}")
+    assert not failures, "\n".join(failures)
+
+
+def test_unclassified_route_is_refused(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app()
+
+    @app.get("/forgotten")
+    def forgotten() -> str:
+        return "secret"
+
+    response = app.test_client().get("/forgotten")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
+
+
+def test_may_follows_the_care_team_and_centres(app: Flask) -> None:
+    world = build_world()
+    target = world.target
+    expected_view = {actor: actor in MAY_SEE_TARGET for actor in ACTORS if actor != "anon"}
+    for actor, allowed in expected_view.items():
+        assert policy.may(world.users[actor], "view", target) is allowed, actor
+    assert policy.may(world.users["massage_team"], "change_phase", target)
+    assert not policy.may(world.users["admin_same"], "change_phase", target)
+    assert not policy.may(world.users["client_self"], "change_phase", target)
+    assert policy.may(world.users["admin_same"], "invite", target)
+    assert not policy.may(world.users["massage_team"], "invite", target)
+
+
+def test_visible_clients_agrees_with_may(app: Flask) -> None:
+    world = build_world()
+    everyone = list(db.session.scalars(db.select(User).where(User.role == Role.CLIENT)))
+    for actor, user in world.users.items():
+        visible = {c.id for c in db.session.scalars(policy.visible_clients(user))}
+        allowed = {c.id for c in everyone if policy.may(user, "view", c)}
+        assert visible == allowed, actor
+
+
+def test_deactivated_therapist_loses_access(app: Flask) -> None:
+    world = build_world()
+    therapist = world.users["massage_team"]
+    therapist.active = False
+    db.session.commit()
+    assert not policy.may(therapist, "view", world.target)
