@@ -35,6 +35,11 @@ class CheckboxListField(SelectMultipleField):
     widget = widgets.ListWidget(prefix_label=False)
     option_widget = widgets.CheckboxInput()
 
+    def pre_validate(self, form: object) -> None:
+        allowed = {choice.value for choice in self.choices}
+        if any(value not in allowed for value in self.data or []):
+            raise ValidationError("Choose from the people listed.")
+
 
 class NewClientForm(FlaskForm):
     name = StringField(
@@ -99,6 +104,8 @@ class NewClientForm(FlaskForm):
             raise ValidationError("Choose at least one physiotherapist.")
 
     def validate_start_date(self, field: DateField) -> None:
+        if field.data is None:
+            return  # unparseable; the field already says why
         today = date.today()
         if field.data < today - timedelta(days=366) or field.data > today + timedelta(days=90):
             raise ValidationError("Use a date within the last year or the next 90 days.")
