@@ -77,7 +77,9 @@ class NewClientForm(FlaskForm):
         description="The activities that matter to the client, e.g. 'Carry my toddler'.",
         render_kw={"rows": 3},
     )
-    start_date = DateField("Start date", validators=[InputRequired("Enter a start date.")])
+    start_date = DateField(
+        "Start date", default=date.today, validators=[InputRequired("Enter a start date.")]
+    )
 
     def __init__(
         self, *args: object, centres: list[Centre], therapists: list[User], **kwargs: object

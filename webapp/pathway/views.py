@@ -24,9 +24,11 @@ HOMES = {Role.CLIENT: "pathway.today", Role.THERAPIST: "caseload.index", Role.AD
 
 
 @bp.get("/")
-@policy.signed_in
+@policy.public
 def home() -> Response:
-    """Send each role to its own home screen."""
+    """Send each role to its own home screen, and everyone else to sign in."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
     return redirect(url_for(HOMES[current_user.role]))
 
 

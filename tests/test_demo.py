@@ -1,0 +1,83 @@
+"""``flask demo`` seeds the demo company idempotently and prints its sign-ins."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from tests.factories import gen_centre
+from tests.factories import gen_user
+from webapp.demo import services as demo
+from webapp.extensions import db
+from webapp.models import CarePlan
+from webapp.models import Centre
+from webapp.models import Role
+from webapp.models import User
+
+
+def run_demo(app: Flask, *args: str) -> tuple[int, str]:
+    result = app.test_cli_runner().invoke(args=["demo", *args])
+    return result.exit_code, result.stdout
+
+
+def test_demo_seeds_and_prints_one_line_per_account(app: Flask) -> None:
+    code, out = run_demo(app)
+    assert code == 0
+    lines = [line.split("\t") for line in out.strip().splitlines()]
+    assert all(len(parts) == 3 for parts in lines)
+    roles = [role for role, _email, _password in lines]
+    assert roles.count("client") >= 8 and "therapist" in roles and "admin" in roles
+    emails = {email for _role, email, _password in lines}
+    db.session.expire_all()
+    accounts = db.session.scalars(db.select(User)).all()
+    assert {u.email for u in accounts} == emails
+
+
+def test_demo_is_idempotent(app: Flask) -> None:
+    first = run_demo(app)
+    second = run_demo(app)
+    assert first == second
+    assert db.session.scalar(db.select(db.func.count(Centre.id))) == 2
+    assert db.session.scalar(db.select(db.func.count(User.id))) == len(demo.accounts())
+
+
+def test_demo_tells_believable_stories(app: Flask) -> None:
+    run_demo(app)
+    db.session.expire_all()
+    centres = {c.name: c.timezone for c in db.session.scalars(db.select(Centre))}
+    assert set(centres.values()) == {"Europe/London", "Australia/Sydney"}
+    plans = db.session.scalars(db.select(CarePlan)).all()
+    assert {p.phase for p in plans} == {1, 2, 3}
+    assert len({p.condition for p in plans}) >= 6
+    for plan in plans:
+        disciplines = {m.discipline.value for m in plan.team}
+        assert disciplines == {"massage", "physio"}
+        assert all(plan.centre in m.centres for m in plan.team)
+        assert plan.phase_changes[-1].to_phase == plan.phase
+    stepped_back = [p for p in plans if any(
+        c.from_phase is not None and c.to_phase < c.from_phase for c in p.phase_changes
+    )]
+    assert stepped_back, "one story should show a step back after a flare"
+
+
+def test_demo_accounts_can_sign_in(app: Flask) -> None:
+    run_demo(app)
+    for account in demo.accounts()[:4] + demo.accounts()[-2:]:
+        http = app.test_client()
+        response = http.post("/login", data={"email": account.email, "password": account.password})
+        assert response.status_code == 302, account.email
+
+
+def test_demo_refuses_production(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(ENV="production")
+    code, out = run_demo(app)
+    assert code != 0
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_if_empty_leaves_a_real_database_alone(app: Flask) -> None:
+    gen_user(Role.ADMIN, [gen_centre()])
+    db.session.commit()
+    code, out = run_demo(app, "--if-empty")
+    assert code == 0 and out == ""
+    assert db.session.scalar(db.select(db.func.count(Centre.id))) == 1
