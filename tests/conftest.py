@@ -105,9 +105,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
     engine = create_engine(url)
-    tables = ", ".join(
-        f'"{t.name}"' for t in reversed(db.metadata.sorted_tables)
-    )
+    tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     engine.dispose()

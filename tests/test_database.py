@@ -1,14 +1,14 @@
-"""The database: pragmas on SQLite, constraints on both engines, migrations that match the models."""
+"""The database: SQLite pragmas, constraints on both engines, migrations matching models."""
 
 from __future__ import annotations
 
 import sqlite3
 import warnings
-from pathlib import Path
 from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -76,8 +76,15 @@ def test_one_active_care_plan_per_client(app: Flask) -> None:
     team = [gen_therapist(centre, Discipline.MASSAGE), gen_therapist(centre, Discipline.PHYSIO)]
     client = gen_client(centre, team)
     db.session.commit()
-    db.session.add(CarePlan(client=client, centre=centre, condition=Condition.LOW_BACK, phase=1,
-                            start_date=datetime.now(UTC).date()))
+    db.session.add(
+        CarePlan(
+            client=client,
+            centre=centre,
+            condition=Condition.LOW_BACK,
+            phase=1,
+            start_date=datetime.now(UTC).date(),
+        )
+    )
     with pytest.raises(IntegrityError):
         db.session.commit()
 
@@ -97,8 +104,9 @@ def test_times_come_back_aware_and_in_utc(app: Flask) -> None:
     centre = gen_centre()
     user = gen_user(Role.ADMIN, [centre])
     moment = datetime(2026, 4, 5, 2, 30, tzinfo=sydney)
-    db.session.add(UserSession(token_hash="t" * 64, user=user, created_at=moment,
-                               last_seen_at=moment))
+    db.session.add(
+        UserSession(token_hash="t" * 64, user=user, created_at=moment, last_seen_at=moment)
+    )
     db.session.commit()
     db.session.expire_all()
     stored = db.session.get(UserSession, "t" * 64)
@@ -109,8 +117,9 @@ def test_times_come_back_aware_and_in_utc(app: Flask) -> None:
 def test_naive_datetimes_are_refused(app: Flask) -> None:
     user = gen_user(Role.ADMIN, [gen_centre()])
     naive = datetime(2026, 1, 1, 12, 0)
-    db.session.add(UserSession(token_hash="n" * 64, user=user, created_at=naive,
-                               last_seen_at=naive))
+    db.session.add(
+        UserSession(token_hash="n" * 64, user=user, created_at=naive, last_seen_at=naive)
+    )
     with pytest.raises(Exception, match="naive"):
         db.session.flush()
     db.session.rollback()

@@ -53,9 +53,11 @@ def test_demo_tells_believable_stories(app: Flask) -> None:
         assert disciplines == {"massage", "physio"}
         assert all(plan.centre in m.centres for m in plan.team)
         assert plan.phase_changes[-1].to_phase == plan.phase
-    stepped_back = [p for p in plans if any(
-        c.from_phase is not None and c.to_phase < c.from_phase for c in p.phase_changes
-    )]
+    stepped_back = [
+        p
+        for p in plans
+        if any(c.from_phase is not None and c.to_phase < c.from_phase for c in p.phase_changes)
+    ]
     assert stepped_back, "one story should show a step back after a flare"
 
 

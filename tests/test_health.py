@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from tests.conftest import BASE_CONFIG
 from webapp import create_app
 from webapp.extensions import db
-from tests.conftest import BASE_CONFIG
 
 
 def test_healthy(client: FlaskClient) -> None:

@@ -31,13 +31,20 @@ def old_and_new_rows(now):  # type: ignore[no-untyped-def]
     long_ago = now - timedelta(days=90)
     db.session.add_all(
         [
-            UserSession(token_hash="a" * 64, user=user, created_at=long_ago,
-                        last_seen_at=long_ago, revoked_at=long_ago),
+            UserSession(
+                token_hash="a" * 64,
+                user=user,
+                created_at=long_ago,
+                last_seen_at=long_ago,
+                revoked_at=long_ago,
+            ),
             UserSession(token_hash="b" * 64, user=user, created_at=now, last_seen_at=now),
-            LoginAttempt(email="x@example.test", address="1.2.3.4", succeeded=False,
-                         attempted_at=long_ago),
-            LoginAttempt(email="x@example.test", address="1.2.3.4", succeeded=False,
-                         attempted_at=now),
+            LoginAttempt(
+                email="x@example.test", address="1.2.3.4", succeeded=False, attempted_at=long_ago
+            ),
+            LoginAttempt(
+                email="x@example.test", address="1.2.3.4", succeeded=False, attempted_at=now
+            ),
         ]
     )
     db.session.commit()
@@ -74,8 +81,8 @@ def test_clock_process_runs_the_pass(sqlite_template: Path, tmp_path: Path) -> N
     url = f"sqlite:///{path}"
     env = {**os.environ, "DATABASE_URL": url, "CONTINUUM_CLOCK_INTERVAL_SECONDS": "1"}
     # Write rows through a separate app so the clock sees them as another process would.
-    from webapp import create_app
     from tests.conftest import BASE_CONFIG
+    from webapp import create_app
 
     writer = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with writer.app_context():
@@ -83,7 +90,10 @@ def test_clock_process_runs_the_pass(sqlite_template: Path, tmp_path: Path) -> N
         db.engine.dispose()
     clock = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "webapp", "clock"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     engine = create_engine(url)
     try:

@@ -162,7 +162,9 @@ def test_every_route_is_classified_and_expected(app: Flask) -> None:
             view = app.view_functions[endpoint]
             assert getattr(view, "access", None), f"{endpoint} has no access classification"
     listed = {(e, m) for e, m, _ in routes(app)}
-    assert set(EXPECTED) == listed, f"EXPECTED names routes that don't exist: {set(EXPECTED) - listed}"
+    assert set(EXPECTED) == listed, (
+        f"EXPECTED names routes that don't exist: {set(EXPECTED) - listed}"
+    )
 
 
 @pytest.mark.parametrize("actor", ACTORS)

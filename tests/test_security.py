@@ -33,11 +33,20 @@ def test_every_page_sends_the_security_headers(app: Flask) -> None:
 def assert_headers(response) -> None:  # type: ignore[no-untyped-def]
     csp = response.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp
-    for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'",
-                      "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ):
         assert directive in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert int(re.search(r"max-age=(\d+)", response.headers["Strict-Transport-Security"])[1]) >= 31536000
+    assert (
+        int(re.search(r"max-age=(\d+)", response.headers["Strict-Transport-Security"])[1])
+        >= 31536000
+    )
     assert response.headers["Referrer-Policy"]
 
 
@@ -47,7 +56,9 @@ def test_templates_have_no_inline_script_style_or_eval() -> None:
         assert not re.search(r"<script(?![^>]*\bsrc=)", text), f"inline <script> in {path.name}"
         assert "<style" not in text, f"<style> in {path.name}"
         assert not re.search(r"\sstyle=", text), f"style= attribute in {path.name}"
-        assert "hx-on" not in text and "javascript:" not in text, f"eval-needing htmx in {path.name}"
+        assert "hx-on" not in text and "javascript:" not in text, (
+            f"eval-needing htmx in {path.name}"
+        )
         assert not re.search(r"""(href|src|action|hx-\w+)=["']/""", text), (
             f"hard-coded URL in {path.name}: build it with url_for"
         )
@@ -61,7 +72,7 @@ def test_base_template_has_viewport_theme_manifest_and_vendored_htmx(app: Flask)
     assert re.search(r'<script src="/static/vendor/htmx-2\.0\.\d+\.min\.js" defer>', body)
     vendored = list((TEMPLATES.parent / "static" / "vendor").glob("htmx-2.0.*.min.js"))
     assert len(vendored) == 1
-    assert f"version:\"{vendored[0].name[5:-7]}\"" in vendored[0].read_text().replace(" ", "")
+    assert f'version:"{vendored[0].name[5:-7]}"' in vendored[0].read_text().replace(" ", "")
 
 
 def test_manifest_describes_an_installable_app(app: Flask) -> None:

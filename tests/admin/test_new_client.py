@@ -88,7 +88,11 @@ def test_admin_creates_a_client_and_gets_a_link_and_qr_code(
         ({"name": ""}, "name", "Enter the client&#39;s name."),
         ({"email": "not-an-email"}, "email", "Enter an email address like"),
         ({"phase": "4"}, "phase", "Not a valid choice"),
-        ({"massage_therapists": []}, "massage_therapists", "Choose at least one massage therapist."),
+        (
+            {"massage_therapists": []},
+            "massage_therapists",
+            "Choose at least one massage therapist.",
+        ),
         ({"physiotherapists": []}, "physiotherapists", "Choose at least one physiotherapist."),
         ({"start_date": "2001-01-01"}, "start_date", "within the last year"),
         ({"start_date": "31/02/2026"}, "start_date", "Not a valid date value"),
@@ -125,7 +129,9 @@ def test_therapist_from_another_centre_is_refused(
 
 def test_other_admins_centre_is_refused(app: Flask, client: FlaskClient, clinic: dict) -> None:
     login(client, clinic["admin"])
-    response = client.post("/admin/clients/new", data=form_data(clinic, centre_id=clinic["sydney"].id))
+    response = client.post(
+        "/admin/clients/new", data=form_data(clinic, centre_id=clinic["sydney"].id)
+    )
     assert response.status_code == 422
     assert "Not a valid choice" in response.get_data(as_text=True)
     assert count(User) == 4
@@ -196,7 +202,9 @@ def test_new_link_replaces_the_old_one(app: Flask, client: FlaskClient, clinic: 
 
 def test_admin_home_shows_onboarding_status(app: Flask, client: FlaskClient, clinic: dict) -> None:
     gen_client(clinic["london"], [clinic["massage"], clinic["physio"]], name="Active Annie")
-    gen_client(clinic["london"], [clinic["massage"], clinic["physio"]], name="Pending Pete", password=None)
+    gen_client(
+        clinic["london"], [clinic["massage"], clinic["physio"]], name="Pending Pete", password=None
+    )
     db.session.commit()
     login(client, clinic["admin"])
     body = client.get("/admin/").get_data(as_text=True)

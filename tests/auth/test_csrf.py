@@ -45,7 +45,9 @@ def test_every_state_changing_route_needs_a_token(make_app) -> None:  # type: ig
     http = app.test_client()
     page = http.get("/login").get_data(as_text=True)
     token = TOKEN.search(page).group(1)
-    signed_in = http.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    signed_in = http.post(
+        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
+    )
     assert signed_in.status_code == 302
 
     for method, url in urls:

@@ -86,7 +86,8 @@ def test_a_used_link_gets_a_clear_page(
     assert again.status_code == 410
     assert "already been used" in again.get_data(as_text=True)
     replay = app.test_client().post(
-        f"/invite/{token}", data={"password": "another pass phrase", "confirm": "another pass phrase"}
+        f"/invite/{token}",
+        data={"password": "another pass phrase", "confirm": "another pass phrase"},
     )
     assert replay.status_code == 410
 

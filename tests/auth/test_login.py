@@ -19,7 +19,6 @@ from webapp.models import Role
 from webapp.models import UserSession
 from webapp.models import now_utc
 
-
 CSRF_TOKEN = re.compile(r'"X-CSRFToken": "[^"]+"')
 
 
@@ -44,7 +43,9 @@ def test_sign_in_sends_each_role_home(app: Flask, client: FlaskClient) -> None:
 def test_email_is_matched_whatever_its_case(app: Flask, client: FlaskClient) -> None:
     admin = gen_user(Role.ADMIN, [gen_centre()], email="Priya.Shah@Example.test")
     db.session.commit()
-    response = client.post("/login", data={"email": "  priya.shah@EXAMPLE.test", "password": PASSWORD})
+    response = client.post(
+        "/login", data={"email": "  priya.shah@EXAMPLE.test", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert admin.email == "Priya.Shah@Example.test"
 
@@ -63,8 +64,12 @@ def test_unknown_email_and_wrong_password_get_the_same_answer(app: Flask) -> Non
     assert "don&#39;t match an account" in answers[0][1]
 
 
-def test_failed_sign_in_keeps_the_email_but_not_the_password(app: Flask, client: FlaskClient) -> None:
-    response = client.post("/login", data={"email": "typed@example.test", "password": "s3cret-typed"})
+def test_failed_sign_in_keeps_the_email_but_not_the_password(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = client.post(
+        "/login", data={"email": "typed@example.test", "password": "s3cret-typed"}
+    )
     body = response.get_data(as_text=True)
     assert 'value="typed@example.test"' in body
     assert "s3cret-typed" not in body
@@ -163,10 +168,15 @@ def test_repeated_failures_throttle_the_account(app: Flask) -> None:
     assert "Too many sign-in attempts" in response.get_data(as_text=True)
     # An unknown account is throttled the same way, so throttling reveals nothing.
     for attempt in range(limit):
-        app.test_client().post("/login", data={"email": "ghost@example.test", "password": str(attempt)})
-    assert app.test_client().post(
-        "/login", data={"email": "ghost@example.test", "password": "x"}
-    ).status_code == 429
+        app.test_client().post(
+            "/login", data={"email": "ghost@example.test", "password": str(attempt)}
+        )
+    assert (
+        app.test_client()
+        .post("/login", data={"email": "ghost@example.test", "password": "x"})
+        .status_code
+        == 429
+    )
 
 
 def test_throttle_lifts_after_the_window(app: Flask) -> None:
@@ -176,18 +186,33 @@ def test_throttle_lifts_after_the_window(app: Flask) -> None:
     start = now_utc()
     for _ in range(throttle.per_account):
         services.authenticate(
-            db.session, admin.email, "nope", address="10.0.0.1", now=start,
-            throttle=throttle, hash_profile="cheapest",
+            db.session,
+            admin.email,
+            "nope",
+            address="10.0.0.1",
+            now=start,
+            throttle=throttle,
+            hash_profile="cheapest",
         )
     blocked = services.authenticate(
-        db.session, admin.email, PASSWORD, address="10.0.0.1", now=start,
-        throttle=throttle, hash_profile="cheapest",
+        db.session,
+        admin.email,
+        PASSWORD,
+        address="10.0.0.1",
+        now=start,
+        throttle=throttle,
+        hash_profile="cheapest",
     )
     assert blocked.throttled
     later = start + throttle.window + timedelta(seconds=1)
     result = services.authenticate(
-        db.session, admin.email, PASSWORD, address="10.0.0.1", now=later,
-        throttle=throttle, hash_profile="cheapest",
+        db.session,
+        admin.email,
+        PASSWORD,
+        address="10.0.0.1",
+        now=later,
+        throttle=throttle,
+        hash_profile="cheapest",
     )
     assert result.user is not None and not result.throttled
 

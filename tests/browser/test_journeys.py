@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
+from tests.browser.conftest import SCREENSHOTS
 from tests.browser.conftest import Looker
 from tests.browser.conftest import sign_in
 from webapp.demo.services import email_for
@@ -31,6 +32,7 @@ def test_client_signs_in_on_a_phone_and_sees_their_phase(page: Page, look: Looke
     expect(page.get_by_text("You've been in this phase 2 weeks.")).to_be_visible()
     expect(page.get_by_text("Tom Okafor")).to_be_visible()
     look.check(page, "client-today")
+    page.screenshot(path=SCREENSHOTS / "client-today-viewport.png")
 
     page.get_by_role("link", name="My pathway").click()
     expect(page.get_by_role("heading", name="Your journey so far")).to_be_visible()
@@ -45,7 +47,10 @@ def test_client_signs_in_on_a_phone_and_sees_their_phase(page: Page, look: Looke
 
 
 def test_therapist_moves_a_client_on_and_the_client_sees_why(
-    page: Page, look: Looker, browser, browser_context_args  # type: ignore[no-untyped-def]
+    page: Page,
+    look: Looker,
+    browser,
+    browser_context_args,  # type: ignore[no-untyped-def]
 ) -> None:
     sign_in(page, email_for("Sam Patel"), password_for("Sam Patel"))
     expect(page.get_by_role("heading", name="My clients")).to_be_visible()
@@ -72,7 +77,9 @@ def test_therapist_moves_a_client_on_and_the_client_sees_why(
     phone = browser.new_context(**browser_context_args)
     client_page = phone.new_page()
     sign_in(client_page, email_for("Fatima Khan"), password_for("Fatima Khan"))
-    expect(client_page.get_by_role("heading", name="Phase 2: Mobility & activation")).to_be_visible()
+    expect(
+        client_page.get_by_role("heading", name="Phase 2: Mobility & activation")
+    ).to_be_visible()
     client_page.get_by_role("link", name="My pathway").click()
     expect(client_page.get_by_text(reason)).to_be_visible()
     expect(client_page.get_by_text("Decided by Sam Patel, physiotherapist")).to_be_visible()
@@ -81,7 +88,10 @@ def test_therapist_moves_a_client_on_and_the_client_sees_why(
 
 
 def test_admin_invites_a_client_who_sets_a_password(
-    page: Page, look: Looker, browser, browser_context_args  # type: ignore[no-untyped-def]
+    page: Page,
+    look: Looker,
+    browser,
+    browser_context_args,  # type: ignore[no-untyped-def]
 ) -> None:
     sign_in(page, email_for("Priya Shah"), password_for("Priya Shah"))
     expect(page.get_by_role("heading", name="Your centres")).to_be_visible()
@@ -113,9 +123,13 @@ def test_admin_invites_a_client_who_sets_a_password(
     client_page.get_by_label("Type it again").fill("quiet morning walk")
     client_page.get_by_role("button", name="Set password and continue").click()
     expect(client_page.get_by_text("Your account is ready.")).to_be_visible()
-    expect(client_page.get_by_role("heading", name="Phase 1: Pain relief & relaxation")).to_be_visible()
+    expect(
+        client_page.get_by_role("heading", name="Phase 1: Pain relief & relaxation")
+    ).to_be_visible()
     client_page.goto(link)
-    expect(client_page.get_by_role("heading", name="This link has already been used")).to_be_visible()
+    expect(
+        client_page.get_by_role("heading", name="This link has already been used")
+    ).to_be_visible()
     look.check(client_page, "invitation-used")
     phone.close()
 

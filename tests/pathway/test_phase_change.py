@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 
 from tests.factories import gen_centre
 from tests.factories import gen_client
@@ -27,8 +26,9 @@ def care(app: Flask) -> dict:
     centre = gen_centre()
     massage = gen_therapist(centre, Discipline.MASSAGE, name="Tom Okafor")
     physio = gen_therapist(centre, Discipline.PHYSIO, name="Sam Patel")
-    client = gen_client(centre, [massage, physio], phase=1, name="Alex Morgan",
-                        now=now_utc() - timedelta(days=30))
+    client = gen_client(
+        centre, [massage, physio], phase=1, name="Alex Morgan", now=now_utc() - timedelta(days=30)
+    )
     db.session.commit()
     return {"massage": massage, "physio": physio, "client": client}
 
@@ -53,25 +53,42 @@ def test_change_phase_records_who_when_from_to_and_why(app: Flask, care: dict) -
 
 def test_a_step_back_is_allowed(app: Flask, care: dict) -> None:
     plan = plan_of(care["client"])
-    services.change_phase(db.session, plan, to_phase=3, reason="Ready", by=care["physio"],
-                          now=now_utc())
-    services.change_phase(db.session, plan, to_phase=1, reason="Long flare", by=care["massage"],
-                          now=now_utc() + timedelta(minutes=5))
+    services.change_phase(
+        db.session, plan, to_phase=3, reason="Ready", by=care["physio"], now=now_utc()
+    )
+    services.change_phase(
+        db.session,
+        plan,
+        to_phase=1,
+        reason="Long flare",
+        by=care["massage"],
+        now=now_utc() + timedelta(minutes=5),
+    )
     db.session.commit()
     assert [c.to_phase for c in changes(care["client"])] == [1, 3, 1]
 
 
 @pytest.mark.parametrize(
     "to_phase, reason, field",
-    [(1, "Same again", "to_phase"), (4, "Too far", "to_phase"), (2, "   ", "reason"),
-     (2, "x" * 501, "reason")],
+    [
+        (1, "Same again", "to_phase"),
+        (4, "Too far", "to_phase"),
+        (2, "   ", "reason"),
+        (2, "x" * 501, "reason"),
+    ],
 )
 def test_invalid_changes_are_refused(
     app: Flask, care: dict, to_phase: int, reason: str, field: str
 ) -> None:
     with pytest.raises(CarePlanError) as error:
-        services.change_phase(db.session, plan_of(care["client"]), to_phase=to_phase,
-                              reason=reason, by=care["physio"], now=now_utc())
+        services.change_phase(
+            db.session,
+            plan_of(care["client"]),
+            to_phase=to_phase,
+            reason=reason,
+            by=care["physio"],
+            now=now_utc(),
+        )
     assert error.value.field == field
 
 
@@ -124,15 +141,17 @@ def test_htmx_gets_just_the_panel(app: Flask, care: dict) -> None:
     therapist = app.test_client()
     login(therapist, care["physio"])
     url = f"/clients/{care['client'].id}/phase"
-    response = therapist.post(url, data={"to_phase": "2", "reason": "Settled"},
-                              headers={"HX-Request": "true"})
+    response = therapist.post(
+        url, data={"to_phase": "2", "reason": "Settled"}, headers={"HX-Request": "true"}
+    )
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert body.lstrip().startswith('<section id="phase-panel"')
     assert "<html" not in body
     assert "HX-Request" in response.headers["Vary"]
-    invalid = therapist.post(url, data={"to_phase": "2", "reason": ""},
-                             headers={"HX-Request": "true"})
+    invalid = therapist.post(
+        url, data={"to_phase": "2", "reason": ""}, headers={"HX-Request": "true"}
+    )
     assert invalid.status_code == 422
     assert "Say why" in invalid.get_data(as_text=True)
 
