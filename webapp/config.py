@@ -40,6 +40,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "INVITATION_TTL": timedelta(days=7),
         "PASSWORD_HASH_PROFILE": "rfc9106-low-memory",
         "CLOCK_INTERVAL_SECONDS": 60,
+        # How many reverse proxies in front of the app set X-Forwarded-*; 0 trusts none.
+        "TRUSTED_PROXIES": 0,
     }
 
 

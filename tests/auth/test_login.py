@@ -274,3 +274,29 @@ def test_production_cookies_are_hardened(make_app) -> None:  # type: ignore[no-u
 def test_production_refuses_a_missing_secret(make_app) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         make_app(ENV="production", SECRET_KEY="dev-only-not-secret")
+
+
+def test_throttling_counts_the_real_address_behind_a_proxy(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(TRUSTED_PROXIES=1)
+    with app.app_context():
+        gen_user(Role.ADMIN, [gen_centre()], email="staff@example.test")
+        db.session.commit()
+    limit = app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    for n in range(limit):
+        app.test_client().post(
+            "/login",
+            data={"email": f"guess{n}@example.test", "password": "nope"},
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+    elsewhere = app.test_client().post(
+        "/login",
+        data={"email": "staff@example.test", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+    assert elsewhere.status_code == 302  # another person behind the same proxy is not locked out
+    same = app.test_client().post(
+        "/login",
+        data={"email": "staff@example.test", "password": PASSWORD},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert same.status_code == 429

@@ -42,8 +42,10 @@ def test_client_signs_in_on_a_phone_and_sees_their_phase(page: Page, look: Looke
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login\?signed_out=1"))
     expect(page.get_by_text("You have signed out.")).to_be_visible()
+    look.check(page, "signed-out")
     page.goto("/today")
     expect(page).to_have_url(re.compile(r"/login\?next="))
+    look.check(page, "sign-in-to-continue")
 
 
 def test_therapist_moves_a_client_on_and_the_client_sees_why(
@@ -98,6 +100,7 @@ def test_admin_invites_a_client_who_sets_a_password(
     look.check(page, "admin-home")
 
     page.get_by_role("link", name="Invite a client").first.click()
+    look.check(page, "admin-invite-form-empty")
     page.get_by_label("Full name").fill("Maya Brooks")
     page.get_by_label("Email").fill("maya.brooks@example.com")
     page.get_by_label("Condition").select_option(label="Low back pain")
@@ -138,6 +141,7 @@ def test_admin_care_team_follows_the_centre(page: Page, look: Looker) -> None:
     sign_in(page, email_for("Ruth Adler"), password_for("Ruth Adler"))
     page.goto("/admin/clients/new")
     expect(page.get_by_label("Hannah Lewis")).to_be_visible()
+    look.check(page, "admin-two-centres-form")
     page.get_by_label("Centre").select_option(label="Continuum Surry Hills")
     expect(page.get_by_label("Jack Wilson")).to_be_visible()
     expect(page.get_by_label("Hannah Lewis")).to_have_count(0)
