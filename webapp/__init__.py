@@ -64,10 +64,22 @@ def register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .caseload.views import bp as caseload_bp
     from .health.views import bp as health_bp
+    from .library.views import bp as library_bp
     from .pathway.views import bp as pathway_bp
+    from .programmes.views import bp as programmes_bp
     from .pwa.views import bp as pwa_bp
 
-    for blueprint in (auth_bp, pathway_bp, caseload_bp, admin_bp, health_bp, pwa_bp):
+    blueprints = (
+        auth_bp,
+        pathway_bp,
+        programmes_bp,
+        library_bp,
+        caseload_bp,
+        admin_bp,
+        health_bp,
+        pwa_bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 
@@ -75,7 +87,9 @@ def register_commands(app: Flask) -> None:
     from .demo.commands import demo_command
     from .housekeeping.commands import clock_command
     from .housekeeping.commands import housekeeping_group
+    from .library.commands import exercises_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(clock_command)
     app.cli.add_command(housekeeping_group)
+    app.cli.add_command(exercises_group)

@@ -9,9 +9,13 @@ from typing import Any
 ENVIRONMENTS = ("development", "production", "testing")
 
 
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def defaults(instance_path: str) -> dict[str, Any]:
     """Return settings that let a development checkout run with nothing set."""
     return {
+        "EXERCISES_DIR": os.path.join(PROJECT_ROOT, "exercises"),
         "ENV": "development",  # CONTINUUM_ENV=production in deployment
         "SECRET_KEY": "dev-only-not-secret",
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "continuum.db"),

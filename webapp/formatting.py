@@ -14,6 +14,7 @@ from .pathway.content import PHASES
 from .pathway.content import condition_label
 from .pathway.content import phase_info
 from .pathway.services import time_in_phase
+from .programmes.services import dose_text
 
 
 def local_date(value: datetime | date | None, timezone: str = "UTC") -> str:
@@ -40,6 +41,7 @@ def register_formatting(app: Flask) -> None:
     app.add_template_global(phase_info)
     app.add_template_global(condition_label)
     app.add_template_global(time_in_phase)
+    app.add_template_global(dose_text)
     app.add_template_global(PHASES, "PHASES")
     app.add_template_global(Role, "Role")
     app.add_template_global(Discipline, "Discipline")

@@ -25,6 +25,7 @@ from .extensions import db
 from .extensions import login_manager
 from .models import CarePlan
 from .models import Centre
+from .models import Prescription
 from .models import Role
 from .models import User
 from .models import care_team
@@ -32,8 +33,8 @@ from .models import centre_membership
 
 # What each role may do to a client record it can reach.
 ACTIONS: dict[Role, frozenset[str]] = {
-    Role.CLIENT: frozenset({"view"}),
-    Role.THERAPIST: frozenset({"view", "change_phase"}),
+    Role.CLIENT: frozenset({"view", "log"}),
+    Role.THERAPIST: frozenset({"view", "change_phase", "prescribe"}),
     Role.ADMIN: frozenset({"view", "invite"}),
 }
 
@@ -100,20 +101,23 @@ def client_record(action: str) -> Callable[[View], View]:
     return decorator
 
 
-def centre_scope(view: View) -> View:
-    """Resolve ``centre_id`` to one of the admin's own centres, or answer 404."""
+def prescription_record(action: str) -> Callable[[View], View]:
+    """Resolve ``prescription_id`` to a prescription whose client the user may act on, or 404."""
 
-    @wraps(view)
-    def wrapper(*args: Any, centre_id: int, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return login_manager.unauthorized()
-        centre = db.session.get(Centre, centre_id)
-        if centre is None or not manages_centre(current_user, centre):
-            abort(404)
-        return view(*args, centre=centre, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, prescription_id: int, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            prescription = db.session.get(Prescription, prescription_id)
+            if prescription is None or not may(current_user, action, prescription.programme.client):
+                abort(404)
+            return view(*args, prescription=prescription, **kwargs)
 
-    _classify(wrapper, "centre")
-    return wrapper
+        _classify(wrapper, f"prescription:{action}")
+        return wrapper
+
+    return decorator
 
 
 def may(user: User, action: str, client: User) -> bool:

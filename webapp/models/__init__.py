@@ -14,6 +14,12 @@ from .pathway import CarePlan
 from .pathway import Condition
 from .pathway import PhaseChange
 from .pathway import care_team
+from .programmes import Difficulty
+from .programmes import Exercise
+from .programmes import ExerciseLog
+from .programmes import Prescription
+from .programmes import Programme
+from .programmes import ProgrammeChange
 from .types import UTCDateTime
 from .types import now_utc
 
@@ -21,10 +27,16 @@ __all__ = [
     "CarePlan",
     "Centre",
     "Condition",
+    "Difficulty",
     "Discipline",
+    "Exercise",
+    "ExerciseLog",
     "Invitation",
     "LoginAttempt",
     "PhaseChange",
+    "Prescription",
+    "Programme",
+    "ProgrammeChange",
     "Role",
     "User",
     "UserSession",

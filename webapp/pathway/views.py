@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -15,6 +16,9 @@ from ..extensions import htmx
 from ..models import Role
 from ..models import User
 from ..models import now_utc
+from ..programmes import adherence
+from ..programmes import services as programmes
+from ..programmes.forms import RatingForm
 from . import services
 from .forms import PhaseChangeForm
 
@@ -37,7 +41,25 @@ def home() -> Response:
 def today() -> str:
     """Show the client where they are on their pathway and who is looking after them."""
     plan = current_user.active_care_plan
-    return render_template("pathway/today.html", plan=plan, now=now_utc())
+    now = now_utc()
+    timezone = adherence.client_timezone(current_user)
+    programme = programmes.programme_of(db.session, current_user)
+    logged = request.args.get("logged")
+    return render_template(
+        "pathway/today.html",
+        plan=plan,
+        now=now,
+        today=adherence.local_day(now, timezone),
+        timezone=timezone,
+        items=adherence.today_items(db.session, programme, timezone, now),
+        week=adherence.programme_adherence(db.session, programme, timezone, now)
+        if programme
+        else None,
+        changes=programmes.unseen_changes(programme),
+        logged=programmes.find_log(db.session, current_user, logged) if logged else None,
+        rating_form=RatingForm(),
+        new_entry_id=programmes.new_entry_id,
+    )
 
 
 @bp.get("/pathway")
