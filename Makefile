@@ -18,6 +18,7 @@ install: $(STAMP)
 
 migrate: install
 	$(FLASK) db upgrade
+	$(FLASK) exercises load
 
 ## run: create .venv, install, migrate, seed the demo if the database is empty, serve :5000
 run: migrate
@@ -41,6 +42,7 @@ lint: install
 
 ## test: install what the tests need, then unit, integration and browser tests
 test: install browser lint
+	$(FLASK) exercises validate
 	$(BIN)/python -m pytest
 
 bench: install

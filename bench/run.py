@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from webapp import create_app  # noqa: E402
 from webapp.demo import services as demo  # noqa: E402
+from webapp.library import services as library  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import User  # noqa: E402
 from webapp.models import now_utc  # noqa: E402
@@ -61,7 +62,9 @@ def main() -> None:
     app.instance_path = str(folder)
     with app.app_context():
         upgrade()
-        demo.seed(db.session, now_utc(), app.config["PASSWORD_HASH_PROFILE"])
+        root = Path(app.config["EXERCISES_DIR"])
+        library.load(db.session, root)
+        demo.seed(db.session, now_utc(), app.config["PASSWORD_HASH_PROFILE"], root)
         db.session.commit()
         alex = db.session.scalar(db.select(User.id).where(User.name == "Alex Morgan"))
     print(

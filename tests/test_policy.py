@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from flask import Flask
+from flask import current_app
 from flask.testing import FlaskClient
 
 from tests.factories import gen_centre
@@ -15,6 +18,10 @@ from tests.factories import gen_user
 from tests.factories import login
 from webapp import policy
 from webapp.extensions import db
+from webapp.library import services as library
+from webapp.models import Exercise
+from webapp.models import now_utc
+from webapp.programmes import services as programmes
 from webapp.models import Discipline
 from webapp.models import Role
 from webapp.models import User
@@ -27,6 +34,8 @@ class World:
     target: User
     users: dict[str, User]
     centre_a_id: int
+    prescription_id: int
+    entry_id: str
 
 
 def build_world() -> World:
@@ -50,8 +59,29 @@ def build_world() -> World:
         "admin_other": gen_user(Role.ADMIN, [b]),
         "client_other_centre": gen_client(b, [massage_b, therapist_other_centre]),
     }
+    library.load(db.session, Path(current_app.config["EXERCISES_DIR"]))
+    programme = programmes.programme_for(db.session, target, target.active_care_plan)
+    rx = programmes.prescribe(
+        db.session,
+        programme,
+        db.session.get(Exercise, "N2"),
+        dose=programmes.Dose.of(db.session.get(Exercise, "N2")),
+        note="",
+        reason="Start",
+        by=physio_team,
+        now=now_utc(),
+    )
+    db.session.flush()
+    entry, _ = programmes.log_exercise(
+        db.session,
+        target,
+        rx,
+        client_entry_id=str(uuid.uuid4()),
+        now=now_utc(),
+        timezone="Europe/London",
+    )
     db.session.commit()
-    return World(target=target, users=users, centre_a_id=a.id)
+    return World(target, users, a.id, rx.id, entry.client_entry_id)
 
 
 ACTORS = [
@@ -89,6 +119,18 @@ def cells(anon: int, **by_group: int) -> dict[str, int]:
     return table
 
 
+def team(status: int) -> dict[str, int]:
+    """Only the target's care team may change their programme."""
+    return cells(
+        LOGIN, clients=403, admins=403, therapists=404, massage_team=status, physio_team=status
+    )
+
+
+def own(status: int) -> dict[str, int]:
+    """Only the target themselves may do and log their exercises."""
+    return cells(LOGIN, clients=404, therapists=403, admins=403, client_self=status)
+
+
 # Every (endpoint, method) in the app, with the answer each actor must get.
 EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("static", "GET"): cells(200, clients=200, therapists=200, admins=200),
@@ -122,6 +164,35 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.care_team_options", "GET"): cells(
         LOGIN, clients=403, therapists=403, admin_same=200, admin_other=404
     ),
+    # The exercise library: therapists browse it; its drawings are public.
+    ("library.index", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
+    ("library.exercise", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
+    ("library.illustration", "GET"): cells(200, clients=200, therapists=200, admins=200),
+    # The target's programme: their care team changes it, their centre's admin reads it.
+    ("programmes.programme", "GET"): cells(
+        LOGIN,
+        clients=403,
+        therapists=404,
+        massage_team=200,
+        physio_team=200,
+        admin_same=200,
+        admin_other=404,
+    ),
+    ("programmes.start_from_template", "POST"): team(302),
+    ("programmes.add", "GET"): team(200),
+    ("programmes.add", "POST"): team(422),
+    ("programmes.edit", "GET"): team(200),
+    ("programmes.edit", "POST"): team(422),
+    ("programmes.replace", "GET"): team(200),
+    ("programmes.replace", "POST"): team(422),
+    ("programmes.remove", "GET"): team(200),
+    ("programmes.remove", "POST"): team(422),
+    ("programmes.move", "POST"): team(302),
+    # The client's own exercises and logs.
+    ("programmes.exercise", "GET"): own(200),
+    ("programmes.log", "POST"): own(400),  # an empty form: no entry id
+    ("programmes.rate", "POST"): own(302),  # an empty rating changes nothing
+    ("programmes.changes_seen", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
     # The target has an account already, so their admin is told so (409).
     ("admin.reissue_invitation", "POST"): cells(
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
@@ -139,7 +210,14 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 
 
 def url_for_rule(app: Flask, rule, world: World) -> str:  # type: ignore[no-untyped-def]
-    values = {"client_id": world.target.id, "token": "forged-token", "filename": "css/app.css"}
+    values = {
+        "client_id": world.target.id,
+        "token": "forged-token",
+        "filename": "css/app.css",
+        "exercise_id": "N1",
+        "prescription_id": world.prescription_id,
+        "entry_id": world.entry_id,
+    }
     with app.test_request_context():
         url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
     if rule.endpoint == "admin.care_team_options":

@@ -24,7 +24,13 @@ def mutating_urls(app: Flask, client_id: int) -> list[tuple[str, str]]:
     with app.test_request_context():
         for rule in app.url_map.iter_rules():
             for method in rule.methods & STATE_CHANGING:
-                values = {"client_id": client_id, "token": "some-token"}
+                values = {
+                    "client_id": client_id,
+                    "token": "some-token",
+                    "exercise_id": "N1",
+                    "prescription_id": 1,
+                    "entry_id": "00000000-0000-4000-8000-000000000000",
+                }
                 url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
                 found.append((method, url))
     return found

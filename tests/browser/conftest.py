@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 from tests.conftest import BASE_CONFIG
 from webapp import create_app
 from webapp.demo import services as demo
+from webapp.library import services as library
 from webapp.extensions import db
 from webapp.models import now_utc
 
@@ -55,7 +56,9 @@ def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     )
     app.instance_path = str(folder)
     with app.app_context():
-        demo.seed(db.session, now_utc(), app.config["PASSWORD_HASH_PROFILE"])
+        root = Path(app.config["EXERCISES_DIR"])
+        library.load(db.session, root)
+        demo.seed(db.session, now_utc(), app.config["PASSWORD_HASH_PROFILE"], root)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..extensions import db
+from ..library import services as library
 from ..models import now_utc
 from . import services
 
@@ -25,7 +28,11 @@ def demo_command(if_empty: bool) -> None:
     if if_empty and services.has_accounts(db.session) and not services.is_seeded(db.session):
         click.echo("The database already has accounts; the demo company was not added.", err=True)
         return
-    created = services.seed(db.session, now_utc(), current_app.config["PASSWORD_HASH_PROFILE"])
+    root = Path(current_app.config["EXERCISES_DIR"])
+    library.load(db.session, root)  # idempotent: the demo's programmes need the library
+    created = services.seed(
+        db.session, now_utc(), current_app.config["PASSWORD_HASH_PROFILE"], root
+    )
     db.session.commit()
     click.echo(
         "Seeded the demo company." if created else "The demo company is already here.", err=True

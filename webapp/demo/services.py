@@ -3,20 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth.passwords import hash_password
+from ..library.loader import read_library
+from ..models import CarePlan
 from ..models import Centre
 from ..models import Condition
 from ..models import Discipline
+from ..models import Exercise
 from ..models import PhaseChange
 from ..models import Role
 from ..models import User
 from ..pathway import services as pathway
+from ..programmes import services as programmes
+from .programmes import seed_programme
 
 DOMAIN = "demo.continuum.test"
 
@@ -58,6 +65,10 @@ class ClientStory:
     goals: str
     started_days_ago: int
     steps: tuple[Step, ...] = ()
+    adherence: float = 0.8  # share of due sessions the client does
+    stopped_days_ago: int | None = None  # stopped logging this many days ago
+    too_hard: str | None = None  # an exercise the client found too hard last week
+    programme_change: str | None = None  # a change yesterday the client hasn't seen yet
 
 
 CLIENTS = [
@@ -77,6 +88,8 @@ CLIENTS = [
                 "sleeping through. Time to get moving: we'll add mobility and first strength work.",
             ),
         ),
+        adherence=0.8,
+        programme_change="You're managing the chin tucks easily, so let's hold each one longer.",
     ),
     ClientStory(
         "Jordan Lee",
@@ -94,6 +107,8 @@ CLIENTS = [
                 "loading the knee with step-ups and bridges.",
             ),
         ),
+        adherence=0.85,
+        too_hard="K5",
     ),
     ClientStory(
         "Chloe Bennett",
@@ -102,6 +117,8 @@ CLIENTS = [
         ("Tom Okafor", "Grace Murphy"),
         "Get through a working day without upper-back ache.",
         35,
+        adherence=0.7,
+        stopped_days_ago=10,
     ),
     ClientStory(
         "Daniel Evans",
@@ -134,6 +151,7 @@ CLIENTS = [
         ("Hannah Lewis", "Sam Patel"),
         "Type for an afternoon without forearm pain.",
         10,
+        adherence=0.7,
     ),
     ClientStory(
         "Oliver Price",
@@ -204,6 +222,7 @@ CLIENTS = [
         ("Mia Roberts", "Jack Wilson"),
         "Sleep through the night; carry shopping without shoulder pain.",
         14,
+        adherence=0.5,
     ),
 ]
 
@@ -242,10 +261,17 @@ def has_accounts(session: Session) -> bool:
     return session.scalar(select(User.id).limit(1)) is not None
 
 
-def seed(session: Session, now: datetime, hash_profile: str) -> bool:
-    """Create the demo company unless it exists; return whether anything was created."""
+def seed(session: Session, now: datetime, hash_profile: str, library_root: Path) -> bool:
+    """Create the demo company unless it exists; return whether anything was created.
+
+    The exercise library must be loaded first (``flask exercises load``).
+    """
     if is_seeded(session):
         return False
+    library = read_library(library_root)
+    exercises = {e.id: e for e in session.scalars(select(Exercise))}
+    if not exercises:
+        raise RuntimeError("load the exercise library before seeding the demo")
     centres = {name: Centre(name=name, address=addr, timezone=tz) for name, addr, tz in CENTRES}
     session.add_all(centres.values())
     people: dict[str, User] = {}
@@ -293,7 +319,50 @@ def seed(session: Session, now: datetime, hash_profile: str) -> bool:
                 )
             )
             plan.phase = step.to_phase
+        physio = next(m for m in plan.team if m.discipline is Discipline.PHYSIO)
+        phase_started = now - timedelta(
+            days=story.steps[-1].days_ago if story.steps else story.started_days_ago
+        )
+        session.flush()
+        seed_programme(
+            session,
+            plan=plan,
+            template=library.templates[story.condition],
+            exercises=exercises,
+            physio=physio,
+            started=phase_started,
+            now=now,
+            adherence=story.adherence,
+            stopped_days_ago=story.stopped_days_ago,
+            too_hard=story.too_hard,
+        )
+        if story.programme_change:
+            _unseen_change(session, plan, physio, now, story.programme_change)
     return True
+
+
+def _unseen_change(
+    session: Session, plan: CarePlan, physio: User, now: datetime, reason: str
+) -> None:
+    """Lengthen the first hold in the programme yesterday, a change the client hasn't seen."""
+    current = programmes.programme_of(session, plan.client)
+    first = current.current[0] if current else None
+    if first is None:
+        return
+    dose = programmes.Dose.of(first)
+    if dose.hold_seconds:
+        dose = replace(dose, hold_seconds=min(dose.hold_seconds + 5, 600))
+    else:
+        dose = replace(dose, sets=min(dose.sets + 1, 10))
+    programmes.change_dose(
+        session,
+        first,
+        dose=dose,
+        note=first.note,
+        reason=reason,
+        by=physio,
+        now=now - timedelta(days=1),
+    )
 
 
 def _person(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -43,8 +44,9 @@ def _active_on(rx: Prescription, day: date, timezone: str) -> bool:
     return rx.ended_at is None or day < local_day(rx.ended_at, timezone)
 
 
-def _expected(rx: Prescription) -> float:
-    return float(rx.times_per_day) if rx.times_per_day else rx.days_per_week / 7  # type: ignore[operator]
+def _expected(rx: Prescription) -> Fraction:
+    # Exact sevenths, so a 3-days-a-week exercise adds up to exactly 3 a week.
+    return Fraction(rx.times_per_day) if rx.times_per_day else Fraction(rx.days_per_week or 0, 7)
 
 
 def _daily_cap(rx: Prescription) -> int:
@@ -55,7 +57,7 @@ def _daily_cap(rx: Prescription) -> int:
 class Adherence:
     """Prescribed versus completed sessions over a span of days."""
 
-    prescribed: float
+    prescribed: Fraction
     completed: int
 
     @property
@@ -68,7 +70,7 @@ class Adherence:
         return Adherence(self.prescribed + other.prescribed, self.completed + other.completed)
 
 
-NONE = Adherence(0.0, 0)
+NONE = Adherence(Fraction(0), 0)
 
 
 @dataclass(frozen=True)

@@ -75,8 +75,10 @@ class Dose:
 
     def describe(self) -> str:
         """Say the dose the way a client reads it, e.g. '3 × 10 reps, 3 days a week'."""
-        if self.reps and self.hold_seconds:
+        if self.reps and self.reps > 1 and self.hold_seconds:
             work = f"{self.reps} × {self.hold_seconds} s holds"
+        elif self.hold_seconds:
+            work = _duration(self.hold_seconds)
         elif self.reps:
             work = f"{self.reps} reps"
         else:
@@ -142,6 +144,19 @@ def mark_changes_seen(programme: Programme, version: int) -> None:
     """Record that the client has seen the programme up to ``version``."""
     programme.client_seen_version = max(
         programme.client_seen_version, min(version, programme.version)
+    )
+
+
+def prescriptions_at(programme: Programme, version: int) -> list[Prescription]:
+    """The programme as it stood at ``version``, in order: every earlier state can be read."""
+    return sorted(
+        (
+            p
+            for p in programme.prescriptions
+            if p.started_in_version <= version
+            and (p.ended_in_version is None or p.ended_in_version > version)
+        ),
+        key=lambda p: p.position,
     )
 
 

@@ -326,8 +326,8 @@ def log(prescription: Prescription) -> Response | tuple[str, int]:
     except ProgrammeError as error:
         db.session.rollback()
         if htmx:
-            return _today_card(prescription, problem=error.message), 409
-        return render_template("programmes/problem.html", message=error.message), 409
+            return _today_card(prescription, problem=error.message), 422
+        return render_template("programmes/problem.html", message=error.message), 422
     if htmx:
         return _today_card(prescription, logged=entry, rating_form=RatingForm())
     return redirect(url_for("pathway.today", logged=entry.client_entry_id) + "#exercises")
