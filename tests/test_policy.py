@@ -19,12 +19,12 @@ from tests.factories import login
 from webapp import policy
 from webapp.extensions import db
 from webapp.library import services as library
-from webapp.models import Exercise
-from webapp.models import now_utc
-from webapp.programmes import services as programmes
 from webapp.models import Discipline
+from webapp.models import Exercise
 from webapp.models import Role
 from webapp.models import User
+from webapp.models import now_utc
+from webapp.programmes import services as programmes
 
 TARGET_NAME = "Tess Targetclient"
 

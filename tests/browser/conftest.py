@@ -11,14 +11,15 @@ from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from flask import Flask
 from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
 from tests.conftest import BASE_CONFIG
 from webapp import create_app
 from webapp.demo import services as demo
-from webapp.library import services as library
 from webapp.extensions import db
+from webapp.library import services as library
 from webapp.models import now_utc
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,7 +42,12 @@ def chromium_present() -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def live_server(live_app: Flask) -> str:
+    return live_app.config["BASE_URL"]
+
+
+@pytest.fixture(scope="session")
+def live_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """Serve the app with the demo company on a free port, in a thread."""
     folder = tmp_path_factory.mktemp("live")
     path = folder / "live.db"
@@ -64,7 +70,7 @@ def live_server(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield app.config["BASE_URL"]
+    yield app
     server.shutdown()
     thread.join(timeout=5)
     with app.app_context():

@@ -259,11 +259,11 @@ def test_start_from_template_only_on_an_empty_programme(app: Flask, clinic: Clin
 
 def test_the_client_sees_changes_until_they_say_so(app: Flask, clinic: Clinic) -> None:
     programme = start(clinic, "N2")
-    assert [c.version for c in services.unseen_changes(programme)] == [1]
+    assert [c.version for c in services.unseen_changes(db.session, programme)] == [1]
     services.mark_changes_seen(programme, 1)
-    assert services.unseen_changes(programme) == []
+    assert services.unseen_changes(db.session, programme) == []
     start(clinic, "S3")
-    assert [c.summary for c in services.unseen_changes(programme)] == [
+    assert [c.summary for c in services.unseen_changes(db.session, programme)] == [
         "Added Shoulder-blade setting"
     ]
     services.mark_changes_seen(programme, 99)  # never past the real version

@@ -15,6 +15,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
 
 from ..models import Invitation
 from ..models import LoginAttempt
@@ -129,7 +130,7 @@ def resume_session(
     session: Session, token: str, user_id: int, now: datetime, limits: SessionLimits
 ) -> User | None:
     """Return the user of a live session, or None if it was revoked, expired or forged."""
-    row = session.get(UserSession, digest(token))
+    row = session.get(UserSession, digest(token), options=[joinedload(UserSession.user)])
     if row is None or row.revoked_at is not None or row.user_id != user_id:
         return None
     user = row.user

@@ -208,9 +208,7 @@ class ExerciseLog(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_entry_id: Mapped[str] = mapped_column(String(36), unique=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
-    prescription_id: Mapped[int] = mapped_column(
-        ForeignKey("prescription.id", ondelete="CASCADE"), index=True
-    )
+    prescription_id: Mapped[int] = mapped_column(ForeignKey("prescription.id", ondelete="CASCADE"))
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     local_date: Mapped[date]
     sets_done: Mapped[int | None]
@@ -223,6 +221,7 @@ class ExerciseLog(db.Model):
 
     __table_args__ = (
         Index("ix_exercise_log_client_date", "client_id", "local_date"),
+        Index("ix_exercise_log_prescription_date", "prescription_id", "local_date"),
         db.CheckConstraint(
             "pain_during IS NULL OR pain_during BETWEEN 0 AND 10", name="pain_range"
         ),

@@ -45,17 +45,16 @@ def today() -> str:
     timezone = adherence.client_timezone(current_user)
     programme = programmes.programme_of(db.session, current_user)
     logged = request.args.get("logged")
+    items, week = adherence.client_week(db.session, programme, timezone, now)
     return render_template(
         "pathway/today.html",
         plan=plan,
         now=now,
         today=adherence.local_day(now, timezone),
         timezone=timezone,
-        items=adherence.today_items(db.session, programme, timezone, now),
-        week=adherence.programme_adherence(db.session, programme, timezone, now)
-        if programme
-        else None,
-        changes=programmes.unseen_changes(programme),
+        items=items,
+        week=week,
+        changes=programmes.unseen_changes(db.session, programme),
         logged=programmes.find_log(db.session, current_user, logged) if logged else None,
         rating_form=RatingForm(),
         new_entry_id=programmes.new_entry_id,

@@ -15,6 +15,7 @@ from datetime import timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -34,19 +35,16 @@ def local_day(moment: datetime, timezone: str) -> date:
     return moment.astimezone(ZoneInfo(timezone)).date()
 
 
+ONE_DAY = timedelta(days=1)
+
+
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _active_on(rx: Prescription, day: date, timezone: str) -> bool:
-    if local_day(rx.started_at, timezone) > day:
-        return False
-    return rx.ended_at is None or day < local_day(rx.ended_at, timezone)
-
-
-def _expected(rx: Prescription) -> Fraction:
-    # Exact sevenths, so a 3-days-a-week exercise adds up to exactly 3 a week.
-    return Fraction(rx.times_per_day) if rx.times_per_day else Fraction(rx.days_per_week or 0, 7)
+def _expected_sevenths(rx: Prescription) -> int:
+    # Counted in sevenths of a session, so 3 days a week adds up to exactly 3 a week.
+    return rx.times_per_day * 7 if rx.times_per_day else rx.days_per_week or 0
 
 
 def _daily_cap(rx: Prescription) -> int:
@@ -57,20 +55,24 @@ def _daily_cap(rx: Prescription) -> int:
 class Adherence:
     """Prescribed versus completed sessions over a span of days."""
 
-    prescribed: Fraction
+    sevenths: int  # sessions prescribed, in sevenths (exact for weekly doses)
     completed: int
 
     @property
+    def prescribed(self) -> Fraction:
+        return Fraction(self.sevenths, 7)
+
+    @property
     def percent(self) -> int | None:
-        if self.prescribed <= 0:
+        if self.sevenths <= 0:
             return None
-        return round(100 * min(self.completed / self.prescribed, 1.0))
+        return round(100 * min(7 * self.completed / self.sevenths, 1.0))
 
     def __add__(self, other: Adherence) -> Adherence:
-        return Adherence(self.prescribed + other.prescribed, self.completed + other.completed)
+        return Adherence(self.sevenths + other.sevenths, self.completed + other.completed)
 
 
-NONE = Adherence(Fraction(0), 0)
+NONE = Adherence(0, 0)
 
 
 @dataclass(frozen=True)
@@ -88,76 +90,118 @@ class ProgrammeAdherence:
     days: list[tuple[date, Adherence]]  # this week, Monday to Sunday
 
 
-def _logs(
+def _done(
     session: Session, prescriptions: list[Prescription], start: date, end: date
-) -> list[ExerciseLog]:
-    ids = [p.id for p in prescriptions]
-    if not ids:
-        return []
-    return list(
-        session.scalars(
-            select(ExerciseLog).where(
-                ExerciseLog.prescription_id.in_(ids),
-                ExerciseLog.local_date >= start,
-                ExerciseLog.local_date <= end,
-            )
+) -> dict[str, Counter[date]]:
+    """Count logged sessions per slot and local day, in one grouped query."""
+    slot_of = {p.id: p.slot for p in prescriptions}
+    done: dict[str, Counter[date]] = defaultdict(Counter)
+    if not slot_of:
+        return done
+    rows = session.execute(
+        select(ExerciseLog.prescription_id, ExerciseLog.local_date, func.count())
+        .where(
+            ExerciseLog.prescription_id.in_(list(slot_of)),
+            ExerciseLog.local_date >= start,
+            ExerciseLog.local_date <= end,
         )
+        .group_by(ExerciseLog.prescription_id, ExerciseLog.local_date)
+    )
+    for prescription_id, day, count in rows:
+        done[slot_of[prescription_id]][day] += count
+    return done
+
+
+@dataclass(frozen=True)
+class _Dose:
+    """What one prescription asks for, read once into plain numbers for the day loops."""
+
+    first: date  # first local day in force
+    stop: date | None  # first local day no longer in force
+    sevenths: int  # sessions prescribed per day, in sevenths
+    cap: int  # most sessions that count on one day
+    weekly: int  # sessions a week for weekly doses, else 0
+
+    def covers(self, day: date) -> bool:
+        return self.first <= day and (self.stop is None or day < self.stop)
+
+
+def _dose(rx: Prescription, timezone: str) -> _Dose:
+    stop = local_day(rx.ended_at, timezone) if rx.ended_at is not None else None
+    return _Dose(
+        first=local_day(rx.started_at, timezone),
+        stop=stop,
+        sevenths=_expected_sevenths(rx),
+        cap=_daily_cap(rx),
+        weekly=0 if rx.times_per_day else rx.days_per_week or 0,
     )
 
 
 def _slot_adherence(
-    rows: list[Prescription], done: Counter[date], start: date, end: date, timezone: str
+    doses: list[_Dose], done: Counter[date], start: date, end: date
 ) -> tuple[Adherence, dict[date, Adherence]]:
     """Adherence of one slot (an exercise and its successors) from ``start`` to ``end``."""
     per_day: dict[date, Adherence] = {}
     weekly_done: Counter[date] = Counter()
+    sevenths = completed_total = 0
     day = start
     while day <= end:
-        row = next((r for r in rows if _active_on(r, day, timezone)), None)
-        if row is not None:
-            completed = min(done[day], _daily_cap(row))
-            if row.days_per_week:
+        dose = next((d for d in doses if d.covers(day)), None)
+        if dose is not None:
+            completed = min(done[day], dose.cap)
+            if dose.weekly:
                 week = week_start(day)
-                completed = min(completed, row.days_per_week - weekly_done[week])
+                completed = min(completed, dose.weekly - weekly_done[week])
                 weekly_done[week] += completed
-            per_day[day] = Adherence(_expected(row), completed)
-        day += timedelta(days=1)
-    total = sum(per_day.values(), NONE)
-    return total, per_day
+            per_day[day] = Adherence(dose.sevenths, completed)
+            sevenths += dose.sevenths
+            completed_total += completed
+        day += ONE_DAY
+    return Adherence(sevenths, completed_total), per_day
 
 
-def programme_adherence(
-    session: Session, programme: Programme, timezone: str, now: datetime
-) -> ProgrammeAdherence:
-    """Adherence for this week (Monday–Sunday, prescribed for the whole week) and the last
-    14 days (today included), per exercise and overall."""
+def _window(now: datetime, timezone: str) -> tuple[date, date]:
+    """The days both Today and adherence look at: this week and the last 14 days."""
     today = local_day(now, timezone)
-    monday = week_start(today)
-    sunday = monday + timedelta(days=6)
-    first = min(monday, today - timedelta(days=13))
-    rows = [
+    return min(week_start(today), today - timedelta(days=13)), today
+
+
+def _recent_rows(programme: Programme, first: date, timezone: str) -> list[Prescription]:
+    return [
         p
         for p in programme.prescriptions
         if p.ended_at is None or local_day(p.ended_at, timezone) > first
     ]
+
+
+def programme_adherence(
+    session: Session,
+    programme: Programme,
+    timezone: str,
+    now: datetime,
+    done: dict[str, Counter[date]] | None = None,
+) -> ProgrammeAdherence:
+    """Adherence for this week (Monday–Sunday, prescribed for the whole week) and the last
+    14 days (today included), per exercise and overall."""
+    first, today = _window(now, timezone)
+    monday = week_start(today)
+    sunday = monday + timedelta(days=6)
+    rows = _recent_rows(programme, first, timezone)
     by_slot: dict[str, list[Prescription]] = defaultdict(list)
     for row in rows:
         by_slot[row.slot].append(row)
-    slot_of = {row.id: row.slot for row in rows}
-    done: dict[str, Counter[date]] = defaultdict(Counter)
-    for log in _logs(session, rows, first, today):
-        done[slot_of[log.prescription_id]][log.local_date] += 1
+    if done is None:
+        done = _done(session, rows, first, today)
 
     by_exercise: list[SlotAdherence] = []
     week_total = fortnight_total = NONE
     days: dict[date, Adherence] = {monday + timedelta(days=n): NONE for n in range(7)}
     for slot, slot_rows in by_slot.items():
         current = next((r for r in slot_rows if r.ended_at is None), None)
+        doses = [_dose(row, timezone) for row in slot_rows]
         # Assume today's prescription continues to Sunday when counting this week's target.
-        week, week_days = _slot_adherence(slot_rows, done[slot], monday, sunday, timezone)
-        fortnight, _ = _slot_adherence(
-            slot_rows, done[slot], today - timedelta(days=13), today, timezone
-        )
+        week, week_days = _slot_adherence(doses, done[slot], monday, sunday)
+        fortnight, _ = _slot_adherence(doses, done[slot], today - timedelta(days=13), today)
         week_total += week
         fortnight_total += fortnight
         for day, value in week_days.items():
@@ -169,6 +213,20 @@ def programme_adherence(
 
 
 # --- Today ----------------------------------------------------------------------------------
+
+
+def client_week(
+    session: Session, programme: Programme | None, timezone: str, now: datetime
+) -> tuple[list[TodayItem], ProgrammeAdherence | None]:
+    """Today's exercises and the adherence figures, from one query of the logs."""
+    if programme is None:
+        return [], None
+    first, today = _window(now, timezone)
+    done = _done(session, _recent_rows(programme, first, timezone), first, today)
+    return (
+        today_items(session, programme, timezone, now, done),
+        programme_adherence(session, programme, timezone, now, done),
+    )
 
 
 @dataclass(frozen=True)
@@ -186,20 +244,20 @@ class TodayItem:
 
 
 def today_items(
-    session: Session, programme: Programme | None, timezone: str, now: datetime
+    session: Session,
+    programme: Programme | None,
+    timezone: str,
+    now: datetime,
+    done: dict[str, Counter[date]] | None = None,
 ) -> list[TodayItem]:
     """The client's exercises for today, honouring each one's frequency, in programme order."""
     if programme is None:
         return []
     current = sorted(programme.current, key=lambda p: p.position)
-    today = local_day(now, timezone)
+    first, today = _window(now, timezone)
     monday = week_start(today)
-    slots = {p.slot for p in current}
-    rows = [p for p in programme.prescriptions if p.slot in slots]
-    slot_of = {p.id: p.slot for p in rows}
-    done: dict[str, Counter[date]] = defaultdict(Counter)
-    for log in _logs(session, rows, min(monday, today - timedelta(days=1)), today):
-        done[slot_of[log.prescription_id]][log.local_date] += 1
+    if done is None:
+        done = _done(session, _recent_rows(programme, first, timezone), first, today)
 
     items = []
     for rx in current:

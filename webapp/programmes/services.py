@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
 
 from ..library.loader import Template
 from ..models import CarePlan
@@ -113,7 +114,11 @@ def dose_text(prescription: Prescription) -> str:
 
 def programme_of(session: Session, client: User) -> Programme | None:
     """Return the client's programme, if one has been started."""
-    return session.scalar(select(Programme).where(Programme.client_id == client.id))
+    return session.scalar(
+        select(Programme)
+        .where(Programme.client_id == client.id)
+        .options(selectinload(Programme.prescriptions).selectinload(Prescription.exercise))
+    )
 
 
 def programme_for(session: Session, client: User, plan: CarePlan | None) -> Programme:
@@ -133,11 +138,24 @@ def find_prescription(programme: Programme | None, prescription_id: int) -> Pres
     return next((p for p in programme.prescriptions if p.id == prescription_id), None)
 
 
-def unseen_changes(programme: Programme | None) -> list[ProgrammeChange]:
-    """Return the changes the client hasn't seen yet, oldest first."""
-    if programme is None:
+def unseen_changes(
+    session: Session, programme: Programme | None, limit: int = 5
+) -> list[ProgrammeChange]:
+    """Return the latest changes the client hasn't seen yet (at most ``limit``), oldest first."""
+    if programme is None or programme.version <= programme.client_seen_version:
         return []
-    return [c for c in programme.changes if c.version > programme.client_seen_version]
+    return list(
+        session.scalars(
+            select(ProgrammeChange)
+            .where(
+                ProgrammeChange.programme_id == programme.id,
+                ProgrammeChange.version > programme.client_seen_version,
+            )
+            .options(selectinload(ProgrammeChange.changed_by))
+            .order_by(ProgrammeChange.version.desc())
+            .limit(limit)
+        )
+    )[::-1]
 
 
 def mark_changes_seen(programme: Programme, version: int) -> None:

@@ -282,14 +282,22 @@ def move(client: User, prescription_id: int) -> Response:
 
 
 def _today_card(prescription: Prescription, **extra: object) -> str:
-    client = current_user
-    items = adherence.today_items(
-        db.session, prescription.programme, adherence.client_timezone(client), now_utc()
-    )
+    """The exercise's card on Today, plus the week's tally swapped in out of band."""
+    timezone = adherence.client_timezone(current_user)
+    now = now_utc()
+    items, week = adherence.client_week(db.session, prescription.programme, timezone, now)
     item = next((i for i in items if i.prescription.id == prescription.id), None)
-    return render_template(
-        "programmes/_today_card.html", item=item, new_entry_id=services.new_entry_id, **extra
+    card = render_template(
+        "programmes/_today_card.html",
+        item=item,
+        prescription=prescription,
+        new_entry_id=services.new_entry_id,
+        **extra,
     )
+    tally = render_template(
+        "programmes/_week.html", week=week, today=adherence.local_day(now, timezone), oob=True
+    )
+    return card + tally
 
 
 @bp.get("/exercises/<int:prescription_id>")
