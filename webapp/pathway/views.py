@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from .. import policy
 from ..extensions import db
 from ..extensions import htmx
+from ..models import ExerciseLog
 from ..models import Role
 from ..models import User
 from ..models import now_utc
@@ -55,10 +56,18 @@ def today() -> str:
         items=items,
         week=week,
         changes=programmes.unseen_changes(db.session, programme),
-        logged=programmes.find_log(db.session, current_user, logged) if logged else None,
+        logged=_own_log(logged),
         rating_form=RatingForm(),
         new_entry_id=programmes.new_entry_id,
     )
+
+
+def _own_log(entry_id: str | None) -> ExerciseLog | None:
+    """The log just made on this device, to offer its rating; only ever the client's own."""
+    entry = programmes.find_log(db.session, entry_id) if entry_id else None
+    if entry is None or not policy.may(current_user, "log", entry.prescription.programme.client):
+        return None
+    return entry
 
 
 @bp.get("/pathway")

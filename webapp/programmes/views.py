@@ -345,8 +345,8 @@ def log(prescription: Prescription) -> Response | tuple[str, int]:
 @policy.roles(Role.CLIENT)
 def rate(entry_id: str) -> Response | tuple[str, int]:
     """Add pain-during and difficulty to one of the client's own logs."""
-    entry = services.find_log(db.session, current_user, entry_id)
-    if entry is None:
+    entry = services.find_log(db.session, entry_id)
+    if entry is None or not policy.may(current_user, "log", entry.prescription.programme.client):
         abort(404)
     form = RatingForm()
     if not form.validate_on_submit():
