@@ -63,6 +63,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .caseload.views import bp as caseload_bp
+    from .diary.views import bp as diary_bp
     from .health.views import bp as health_bp
     from .library.views import bp as library_bp
     from .pathway.views import bp as pathway_bp
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
         auth_bp,
         pathway_bp,
         programmes_bp,
+        diary_bp,
         library_bp,
         caseload_bp,
         admin_bp,

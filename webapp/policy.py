@@ -17,6 +17,7 @@ from functools import wraps
 from typing import Any
 
 from flask import abort
+from flask import jsonify
 from flask_login import current_user
 from sqlalchemy import Select
 from sqlalchemy import select
@@ -80,6 +81,21 @@ def roles(*allowed: Role) -> Callable[[View], View]:
         return wrapper
 
     return decorator
+
+
+def client_api(view: View) -> View:
+    """A JSON endpoint for clients: 401 when signed out (never a redirect), 403 for staff."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return jsonify(error="Sign in again; nothing you sent was lost."), 401
+        if current_user.role is not Role.CLIENT:
+            return jsonify(error="Only clients keep a diary."), 403
+        return view(*args, **kwargs)
+
+    _classify(wrapper, "client-api")
+    return wrapper
 
 
 def client_record(action: str) -> Callable[[View], View]:

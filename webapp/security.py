@@ -26,7 +26,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # Responses that carry nothing personal and may be cached by the browser.
-CACHEABLE_ENDPOINTS = frozenset({"static", "pwa.manifest", "library.illustration"})
+CACHEABLE_ENDPOINTS = frozenset(
+    {"static", "pwa.manifest", "pwa.service_worker", "library.illustration"}
+)
 
 
 def register_security(app: Flask) -> None:

@@ -30,6 +30,8 @@ def mutating_urls(app: Flask, client_id: int) -> list[tuple[str, str]]:
                     "exercise_id": "N1",
                     "prescription_id": 1,
                     "entry_id": "00000000-0000-4000-8000-000000000000",
+                    "activity_id": 1,
+                    "alert_id": 1,
                 }
                 url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
                 found.append((method, url))

@@ -10,6 +10,13 @@ from .accounts import Role
 from .accounts import User
 from .accounts import UserSession
 from .accounts import centre_membership
+from .diary import CareAlert
+from .diary import DiaryEntry
+from .diary import EntryKind
+from .diary import GlobalRating
+from .diary import PsfsActivity
+from .diary import PsfsScore
+from .diary import RedFlagScreen
 from .pathway import CarePlan
 from .pathway import Condition
 from .pathway import PhaseChange
@@ -24,6 +31,13 @@ from .types import UTCDateTime
 from .types import now_utc
 
 __all__ = [
+    "CareAlert",
+    "DiaryEntry",
+    "EntryKind",
+    "GlobalRating",
+    "PsfsActivity",
+    "PsfsScore",
+    "RedFlagScreen",
     "CarePlan",
     "Centre",
     "Condition",

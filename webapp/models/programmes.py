@@ -211,6 +211,7 @@ class ExerciseLog(db.Model):
     prescription_id: Mapped[int] = mapped_column(ForeignKey("prescription.id", ondelete="CASCADE"))
     performed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     local_date: Mapped[date]
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     sets_done: Mapped[int | None]
     pain_during: Mapped[int | None]
     difficulty: Mapped[Difficulty | None] = mapped_column(enum_column(Difficulty, "difficulty"))

@@ -11,6 +11,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import policy
+from ..diary import services as diary
 from ..extensions import db
 from ..extensions import htmx
 from ..models import ExerciseLog
@@ -47,11 +48,16 @@ def today() -> str:
     programme = programmes.programme_of(db.session, current_user)
     logged = request.args.get("logged")
     items, week = adherence.client_week(db.session, programme, timezone, now)
+    today = adherence.local_day(now, timezone)
     return render_template(
         "pathway/today.html",
         plan=plan,
         now=now,
-        today=adherence.local_day(now, timezone),
+        today=today,
+        checkin=diary.todays_checkin(db.session, current_user, today),
+        weekly_due=plan is not None and diary.weekly_due(db.session, current_user, today),
+        review_due=plan is not None
+        and diary.review_due(db.session, current_user, plan.start_date, today),
         timezone=timezone,
         items=items,
         week=week,
@@ -86,7 +92,13 @@ def client(client: User) -> str:
     plan = client.active_care_plan
     form = PhaseChangeForm() if plan and policy.may(current_user, "change_phase", client) else None
     return render_template(
-        "pathway/client.html", client=client, plan=plan, form=form, now=now_utc()
+        "pathway/client.html",
+        client=client,
+        plan=plan,
+        form=form,
+        now=now_utc(),
+        alerts=diary.open_alerts(db.session, [client.id]),
+        can_acknowledge=policy.may(current_user, "prescribe", client),
     )
 
 
@@ -123,4 +135,7 @@ def change_phase(client: User) -> Response | tuple[str, int]:
     context = {"client": client, "plan": plan, "form": form, "now": now_utc(), "changed": changed}
     if htmx:
         return render_template("pathway/_phase_panel.html", **context), status
-    return render_template("pathway/client.html", **context), status
+    alerts = diary.open_alerts(db.session, [client.id])
+    return render_template(
+        "pathway/client.html", alerts=alerts, can_acknowledge=True, **context
+    ), status

@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from dataclasses import fields
 from datetime import datetime
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -462,11 +463,17 @@ def log_exercise(
     client_entry_id: str,
     now: datetime,
     timezone: str,
+    performed_at: datetime | None = None,
     sets_done: int | None = None,
     with_timer: bool = False,
     rating: Rating | None = None,
 ) -> tuple[ExerciseLog, bool]:
-    """Record one session of an exercise; a repeat of the same entry id returns the first."""
+    """Record one session of an exercise; a repeat of the same entry id returns the first.
+
+    ``performed_at`` is when the client did it (earlier than ``now`` when it was done offline
+    and synced later); the exercise must have been in the programme at that moment.
+    """
+    performed_at = performed_at or now
     entry_id = _entry_id(client_entry_id)
     existing = session.scalar(select(ExerciseLog).where(ExerciseLog.client_entry_id == entry_id))
     if existing is not None:
@@ -477,18 +484,21 @@ def log_exercise(
         return existing, False
     if prescription.programme.client_id != client.id:
         raise ProgrammeError("prescription", "That exercise isn't in your programme.")
-    if prescription.ended_at is not None:
+    if prescription.ended_at is not None and prescription.ended_at <= performed_at:
         raise ProgrammeError(
             "prescription", "That exercise is no longer in your programme. Reload to see today's."
         )
+    if performed_at < prescription.started_at - timedelta(minutes=10):
+        raise ProgrammeError("prescription", "That is before the exercise was prescribed.")
     if sets_done is not None and not 0 <= sets_done <= prescription.sets:
         raise ProgrammeError("sets_done", f"Sets done must be 0 to {prescription.sets}.")
     log = ExerciseLog(
         client_entry_id=entry_id,
         client_id=client.id,
         prescription=prescription,
-        performed_at=now,
-        local_date=now.astimezone(ZoneInfo(timezone)).date(),
+        performed_at=performed_at,
+        local_date=performed_at.astimezone(ZoneInfo(timezone)).date(),
+        timezone=timezone,
         sets_done=sets_done if sets_done is not None else prescription.sets,
         with_timer=with_timer,
         received_at=now,

@@ -1,0 +1,116 @@
+"""A server-rendered pain chart: daily values, the 7-day mean, flare days and phase changes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+from datetime import timedelta
+
+from ..models import DiaryEntry
+
+WIDTH, HEIGHT = 720, 260
+LEFT, RIGHT, TOP, BOTTOM = 36, 12, 14, 34
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    pain: float | None  # mean of the day's pain ratings
+    worst: int | None
+    sleep: int | None
+    stress: int | None
+    flare: bool
+    mean7: float | None  # mean of the daily values in the 7 days to this one
+
+
+@dataclass
+class Chart:
+    days: list[Day]
+    width: int = WIDTH
+    height: int = HEIGHT
+    pain_lines: list[str] = field(default_factory=list)
+    mean_line: str = ""
+    dots: list[tuple[float, float, str]] = field(default_factory=list)
+    flares: list[float] = field(default_factory=list)
+    marks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    y_ticks: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def has_data(self) -> bool:
+        return any(d.pain is not None for d in self.days)
+
+
+def daily(entries: list[DiaryEntry], first: date, last: date) -> list[Day]:
+    """Summarise entries per local day, with a rolling 7-day mean of the daily pain."""
+    by_day: dict[date, list[DiaryEntry]] = defaultdict(list)
+    for entry in entries:
+        by_day[entry.local_date].append(entry)
+    values: dict[date, float] = {}
+    days = []
+    day = first
+    while day <= last:
+        items = by_day.get(day, [])
+        pain = round(sum(e.pain_now for e in items) / len(items), 1) if items else None
+        if pain is not None:
+            values[day] = pain
+        window = [values[d] for d in values if day - timedelta(days=6) <= d <= day]
+        checkin = next((e for e in items if e.kind.value == "checkin"), None)
+        days.append(
+            Day(
+                day=day,
+                pain=pain,
+                worst=checkin.pain_worst if checkin else None,
+                sleep=checkin.sleep if checkin else None,
+                stress=checkin.stress if checkin else None,
+                flare=any(e.flare for e in items),
+                mean7=round(sum(window) / len(window), 1) if window else None,
+            )
+        )
+        day += timedelta(days=1)
+    return days
+
+
+def build(days: list[Day], marks: list[tuple[date, str]]) -> Chart:
+    """Lay the days out on a 0–10 scale; gaps in the diary stay gaps in the line."""
+    chart = Chart(days=days)
+    if not days:
+        return chart
+    span = max(len(days) - 1, 1)
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(index: int) -> float:
+        return round(LEFT + plot_w * index / span, 1)
+
+    def y(value: float) -> float:
+        return round(TOP + plot_h * (1 - value / 10), 1)
+
+    segment: list[str] = []
+    mean: list[str] = []
+    for index, item in enumerate(days):
+        if item.pain is None:
+            if segment:
+                chart.pain_lines.append(" ".join(segment))
+            segment = []
+        else:
+            segment.append(f"{x(index)},{y(item.pain)}")
+            chart.dots.append((x(index), y(item.pain), f"{item.day:%a %d %b}: {item.pain}"))
+        if item.mean7 is not None:
+            mean.append(f"{x(index)},{y(item.mean7)}")
+        if item.flare:
+            chart.flares.append(x(index))
+    if segment:
+        chart.pain_lines.append(" ".join(segment))
+    chart.mean_line = " ".join(mean)
+    first = days[0].day
+    for when, label in marks:
+        index = (when - first).days
+        if 0 <= index < len(days):
+            chart.marks.append((x(index), label))
+    step = 7 if len(days) > 21 else 2
+    for index in range(0, len(days), step):
+        chart.x_ticks.append((x(index), f"{days[index].day.day} {days[index].day:%b}"))
+    chart.y_ticks = [(y(v), str(v)) for v in (0, 2, 4, 6, 8, 10)]
+    return chart
