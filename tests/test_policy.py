@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from tests.factories import gen_therapist
 from tests.factories import gen_user
 from tests.factories import login
 from webapp import policy
+from webapp.diary import services as diary
 from webapp.extensions import db
 from webapp.library import services as library
 from webapp.models import Discipline
@@ -36,6 +38,8 @@ class World:
     centre_a_id: int
     prescription_id: int
     entry_id: str
+    activity_id: int
+    alert_id: int
 
 
 def build_world() -> World:
@@ -80,8 +84,14 @@ def build_world() -> World:
         now=now_utc(),
         timezone="Europe/London",
     )
+    activity = diary.add_activity(
+        db.session, target, "Carry shopping", by=physio_team, now=now_utc()
+    )
+    _screen, alert = diary.record_weekly(
+        db.session, target, scores={}, ticked=["fever"], today=date.today(), now=now_utc()
+    )
     db.session.commit()
-    return World(target, users, a.id, rx.id, entry.client_entry_id)
+    return World(target, users, a.id, rx.id, entry.client_entry_id, activity.id, alert.id)
 
 
 ACTORS = [
@@ -193,6 +203,42 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("programmes.log", "POST"): own(400),  # an empty form: no entry id
     ("programmes.rate", "POST"): own(302),  # an empty rating changes nothing
     ("programmes.changes_seen", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
+    # The diary: each client their own; the sync endpoint answers in JSON, never a redirect.
+    ("diary.history", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("diary.checkin", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("diary.checkin", "POST"): cells(LOGIN, clients=422, therapists=403, admins=403),
+    ("diary.quick", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
+    ("diary.sync_entries", "POST"): cells(401, clients=400, therapists=403, admins=403),
+    ("diary.weekly", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    # The target has an activity to rate, so an empty form comes back to them.
+    ("diary.weekly", "POST"): cells(
+        LOGIN, clients=302, client_self=422, therapists=403, admins=403
+    ),
+    ("diary.weekly_done", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("diary.review", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("diary.review", "POST"): cells(LOGIN, clients=422, therapists=403, admins=403),
+    ("diary.psfs", "GET"): cells(
+        LOGIN,
+        clients=403,
+        therapists=404,
+        massage_team=200,
+        physio_team=200,
+        admin_same=200,
+        admin_other=404,
+    ),
+    ("diary.psfs", "POST"): cells(
+        LOGIN,
+        clients=403,
+        therapists=404,
+        massage_team=422,
+        physio_team=422,
+        admin_same=403,
+        admin_other=404,
+    ),
+    ("diary.retire_activity", "POST"): team(302),
+    ("diary.acknowledge", "POST"): team(302),
+    ("pwa.service_worker", "GET"): cells(200, clients=200, therapists=200, admins=200),
+    ("pwa.offline", "GET"): cells(200, clients=200, therapists=200, admins=200),
     # The target has an account already, so their admin is told so (409).
     ("admin.reissue_invitation", "POST"): cells(
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
@@ -217,6 +263,8 @@ def url_for_rule(app: Flask, rule, world: World) -> str:  # type: ignore[no-unty
         "exercise_id": "N1",
         "prescription_id": world.prescription_id,
         "entry_id": world.entry_id,
+        "activity_id": world.activity_id,
+        "alert_id": world.alert_id,
     }
     with app.test_request_context():
         url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

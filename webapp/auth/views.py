@@ -94,7 +94,10 @@ def logout() -> Response:
     logout_user()
     session.clear()
     response = redirect(url_for("auth.login", signed_out=1))
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    # The HTTP cache goes; the page script has already dropped this user's offline copies.
+    # Not "storage": that would also delete entries still waiting to sync, which the client
+    # chose to keep for their next sign-in (README, security decisions).
+    response.headers["Clear-Site-Data"] = '"cache"'
     return response
 
 

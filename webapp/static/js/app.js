@@ -154,13 +154,14 @@
     }
   }
 
-  // Queue forms marked data-offline. Exercise ticks go through htmx while online and fall back
-  // to the outbox when the request can't be sent.
+  // Queue forms marked data-offline. Exercise ticks go to the server while online and fall back
+  // to the outbox when there is no signal or the request can't be sent.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var kind = form.dataset && form.dataset.offline;
     if (!kind || !user || !outbox) return;
-    if (kind === "exercise" && navigator.onLine && form.hasAttribute("hx-post")) return;
+    // Online, an exercise tick goes to the server as usual (htmx or a plain post).
+    if (kind === "exercise" && navigator.onLine) return;
     event.preventDefault();
     event.stopPropagation();
     queue(form, kind, event.submitter);
