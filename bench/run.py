@@ -24,6 +24,9 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sync_and_size  # noqa: E402
+from flask import Flask  # noqa: E402
+
 from webapp import create_app  # noqa: E402
 from webapp.auth.passwords import hash_password  # noqa: E402
 from webapp.demo import services as demo  # noqa: E402
@@ -134,12 +137,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=200, help="requests per page per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds; the median is reported")
+    parser.add_argument("--sync-seconds", type=float, default=5.0, help="seconds per sync run")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="continuum-bench-"))
     app = create_app(
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
             "WTF_CSRF_ENABLED": False,
+            "BASE_URL": "http://localhost",
         }
     )
     app.instance_path = str(folder)
@@ -185,6 +190,44 @@ def main() -> None:
             p50, p95, worst = (statistics.median(r[i] for r in rounds) for i in range(3))
             label = f"{url} ({person.split()[0]})"
             print(f"{label:34} {p50:8.1f} {p95:8.1f} {worst:8.1f}")
+    other_figures(app, args.sync_seconds)
+
+
+def other_figures(app: Flask, seconds: float) -> None:
+    """Sync throughput on SQLite and PostgreSQL, and Today's compressed first load."""
+    alex = (demo.email_for("Alex Morgan"), demo.password_for("Alex Morgan"))
+    html, assets, total = sync_and_size.first_load_bytes(app, *alex)
+    print(
+        f"\nToday's first load (Alex), gzip: HTML {html / 1024:.1f} KB + assets "
+        f"{assets / 1024:.1f} KB = {total / 1024:.1f} KB"
+    )
+    print("\nsync throughput (entries stored per second, one client, in-process)")
+    engines = [("SQLite", app)]
+    pg_url = sync_and_size.postgres_database()
+    if pg_url:
+        pg_app = fresh_app(pg_url)
+        engines.append(("PostgreSQL", pg_app))
+    for label, target in engines:
+        for batch in (1, 50):
+            rate = sync_and_size.sync_throughput(target, *alex, batch=batch, seconds=seconds)
+            print(f"  {label:10} batches of {batch:2}: {rate:8.0f} entries/s")
+    if pg_url:
+        with pg_app.app_context():
+            db.engine.dispose()
+        sync_and_size.drop_postgres(pg_url)
+
+
+def fresh_app(url: str) -> Flask:
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "BASE_URL": "http://localhost"}
+    )
+    with app.app_context():
+        upgrade()
+        root = Path(app.config["EXERCISES_DIR"])
+        library.load(db.session, root)
+        demo.seed(db.session, now_utc(), app.config["PASSWORD_HASH_PROFILE"], root)
+        db.session.commit()
+    return app
 
 
 if __name__ == "__main__":

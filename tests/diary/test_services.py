@@ -224,3 +224,24 @@ def test_advice_matches_the_country_and_urgency() -> None:
     assert "000" in measures.ADVICE["emergency"][measures.country_of("Australia/Sydney")]
     assert measures.most_urgent(["weight_loss", "fever"]) == "urgent"
     assert measures.most_urgent([]) is None
+
+
+def test_today_prompts_in_one_look(app: Flask, people: People) -> None:
+    prompts = services.today_prompts(db.session, people.client, START, NOW.date())
+    assert (prompts.checkin, prompts.weekly_due, prompts.review_due) == (None, True, True)
+    services.record_weekly(
+        db.session, people.client, scores={}, ticked=[], today=NOW.date(), now=NOW
+    )
+    services.record_review(db.session, people.client, 2, today=NOW.date(), now=NOW)
+    services.record(
+        db.session,
+        people.client,
+        entry_id=str(uuid.uuid4()),
+        kind=EntryKind.CHECKIN,
+        checkin=services.CheckIn(2, 3),
+        when=when(1),
+        now=NOW,
+    )
+    prompts = services.today_prompts(db.session, people.client, START, NOW.date())
+    assert prompts.checkin is not None
+    assert (prompts.weekly_due, prompts.review_due) == (False, False)

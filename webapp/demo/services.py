@@ -23,6 +23,7 @@ from ..models import Role
 from ..models import User
 from ..pathway import services as pathway
 from ..programmes import services as programmes
+from .diary import seed_diary
 from .programmes import seed_programme
 
 DOMAIN = "demo.continuum.test"
@@ -69,6 +70,9 @@ class ClientStory:
     stopped_days_ago: int | None = None  # stopped logging this many days ago
     too_hard: str | None = None  # an exercise the client found too hard last week
     programme_change: str | None = None  # a change yesterday the client hasn't seen yet
+    pain: tuple[float, float] = (6, 3)  # diary pain at the start of care and now
+    flare_days_ago: tuple[int, int] | None = None  # a flare from/to this many days ago
+    activities: tuple[str, ...] = ("Sit at my desk for an hour", "Sleep through the night")
 
 
 CLIENTS = [
@@ -90,6 +94,8 @@ CLIENTS = [
         ),
         adherence=0.8,
         programme_change="You're managing the chin tucks easily, so let's hold each one longer.",
+        pain=(6.5, 2.8),
+        activities=("Work a full day at my desk", "Swim 20 lengths", "Look over my shoulder"),
     ),
     ClientStory(
         "Jordan Lee",
@@ -109,6 +115,9 @@ CLIENTS = [
         ),
         adherence=0.85,
         too_hard="K5",
+        pain=(6, 3),
+        flare_days_ago=(9, 3),
+        activities=("Run 5 km", "Go down stairs", "Kick a ball"),
     ),
     ClientStory(
         "Chloe Bennett",
@@ -119,6 +128,7 @@ CLIENTS = [
         35,
         adherence=0.7,
         stopped_days_ago=10,
+        pain=(5, 4),
     ),
     ClientStory(
         "Daniel Evans",
@@ -338,6 +348,17 @@ def seed(session: Session, now: datetime, hash_profile: str, library_root: Path)
         )
         if story.programme_change:
             _unseen_change(session, plan, physio, now, story.programme_change)
+        seed_diary(
+            session,
+            plan=plan,
+            physio=physio,
+            now=now,
+            start_pain=story.pain[0],
+            end_pain=story.pain[1],
+            stopped_days_ago=story.stopped_days_ago,
+            flare_days_ago=story.flare_days_ago,
+            activities=story.activities,
+        )
     return True
 
 

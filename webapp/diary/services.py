@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 from zoneinfo import available_timezones
 
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -396,3 +397,34 @@ def acknowledge(alert: CareAlert, by: User, now: datetime) -> None:
     if alert.acknowledged_at is None:
         alert.acknowledged_at = now
         alert.acknowledged_by_id = by.id
+
+
+@dataclass(frozen=True)
+class TodayPrompts:
+    checkin: DiaryEntry | None
+    weekly_due: bool
+    review_due: bool
+
+
+def today_prompts(
+    session: Session, client: User, plan_start: date | None, today: date
+) -> TodayPrompts:
+    """What Today should ask for, in one round trip: today's check-in, the weekly check and
+    the four-weekly review."""
+    screened = (
+        select(RedFlagScreen.id)
+        .where(RedFlagScreen.client_id == client.id, RedFlagScreen.local_date >= week_start(today))
+        .exists()
+    )
+    last_review = (
+        select(func.max(GlobalRating.local_date))
+        .where(GlobalRating.client_id == client.id)
+        .scalar_subquery()
+    )
+    row = session.execute(select(screened, last_review)).one()
+    since = row[1] or plan_start
+    return TodayPrompts(
+        checkin=todays_checkin(session, client, today),
+        weekly_due=plan_start is not None and not row[0],
+        review_due=since is not None and (today - since).days >= measures.GROC_REVIEW_EVERY_DAYS,
+    )

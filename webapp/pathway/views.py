@@ -54,10 +54,9 @@ def today() -> str:
         plan=plan,
         now=now,
         today=today,
-        checkin=diary.todays_checkin(db.session, current_user, today),
-        weekly_due=plan is not None and diary.weekly_due(db.session, current_user, today),
-        review_due=plan is not None
-        and diary.review_due(db.session, current_user, plan.start_date, today),
+        prompts=diary.today_prompts(
+            db.session, current_user, plan.start_date if plan else None, today
+        ),
         timezone=timezone,
         items=items,
         week=week,
