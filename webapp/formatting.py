@@ -34,10 +34,18 @@ def local_datetime(value: datetime | None, timezone: str = "UTC") -> str:
     return f"{local.day} {local:%b %Y, %H:%M %Z}"
 
 
+def local_time(value: datetime | None, timezone: str = "UTC") -> str:
+    """Format an instant as the time of day in ``timezone``, e.g. '20:15'."""
+    if value is None:
+        return ""
+    return f"{value.astimezone(ZoneInfo(timezone)):%H:%M}"
+
+
 def register_formatting(app: Flask) -> None:
     """Make the filters and domain helpers available to every template."""
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(local_time, "local_time")
     app.add_template_global(phase_info)
     app.add_template_global(condition_label)
     app.add_template_global(time_in_phase)

@@ -39,6 +39,12 @@ def test_client_signs_in_on_a_phone_and_sees_their_phase(page: Page, look: Looke
     expect(page.get_by_text("Moved on to phase 2")).to_be_visible()
     look.check(page, "client-pathway")
 
+    page.get_by_role("link", name="Diary").click()
+    page.get_by_role("link", name="6 weeks").click()
+    expect(page.get_by_role("heading", name="Pain over 6 weeks")).to_be_visible()
+    expect(page.locator("svg.chart polyline.mean")).to_have_count(1)
+    look.check(page, "client-diary-six-weeks")
+
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(re.compile(r"/login\?signed_out=1"))
     expect(page.get_by_text("You have signed out.")).to_be_visible()

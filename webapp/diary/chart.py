@@ -10,8 +10,8 @@ from datetime import timedelta
 
 from ..models import DiaryEntry
 
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 36, 12, 14, 34
+WIDTH, HEIGHT = 720, 300
+LEFT, RIGHT, TOP, BOTTOM = 44, 16, 30, 44
 
 
 @dataclass(frozen=True)
@@ -109,7 +109,7 @@ def build(days: list[Day], marks: list[tuple[date, str]]) -> Chart:
         index = (when - first).days
         if 0 <= index < len(days):
             chart.marks.append((x(index), label))
-    step = 7 if len(days) > 21 else 2
+    step = 14 if len(days) > 50 else 7 if len(days) > 21 else 3
     for index in range(0, len(days), step):
         chart.x_ticks.append((x(index), f"{days[index].day.day} {days[index].day:%b}"))
     chart.y_ticks = [(y(v), str(v)) for v in (0, 2, 4, 6, 8, 10)]
