@@ -4,6 +4,7 @@ and Chromium's installability check."""
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -61,7 +62,12 @@ def rows(live_app: Flask, model: type, client_id: int) -> list:  # type: ignore[
 
 def controlled(page: Page) -> None:
     """Wait until the service worker controls the page, then load it again through the worker."""
-    page.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller !== null")
+    # Polled from here: wait_for_function would evaluate a string in the page, which our CSP
+    # (rightly) forbids.
+    deadline = time.monotonic() + 15
+    while not page.evaluate("navigator.serviceWorker.controller !== null"):
+        assert time.monotonic() < deadline, "the service worker never took control"
+        page.wait_for_timeout(100)
     page.reload()
     page.wait_for_load_state("networkidle")
 

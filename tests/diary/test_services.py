@@ -164,7 +164,7 @@ def test_an_entry_id_belongs_to_one_client(app: Flask, people: People) -> None:
 def test_a_ticked_red_flag_alerts_the_care_team(app: Flask, people: People) -> None:
     services.add_activity(db.session, people.client, "Carry shopping", by=people.physio, now=NOW)
     [activity] = services.activities(db.session, people.client)
-    assert services.weekly_due(db.session, people.client, NOW.date())
+    assert services.today_prompts(db.session, people.client, START, NOW.date()).weekly_due
     _screen, alert = services.record_weekly(
         db.session,
         people.client,
@@ -176,7 +176,7 @@ def test_a_ticked_red_flag_alerts_the_care_team(app: Flask, people: People) -> N
     db.session.commit()
     assert alert is not None and alert.urgency == "emergency"
     assert "bladder" in alert.summary
-    assert not services.weekly_due(db.session, people.client, NOW.date())
+    assert not services.today_prompts(db.session, people.client, START, NOW.date()).weekly_due
     assert services.open_alerts(db.session, [people.client.id]) == [alert]
     services.acknowledge(alert, people.physio, NOW)
     assert services.open_alerts(db.session, [people.client.id]) == []
@@ -211,10 +211,13 @@ def test_psfs_lists_three_to_five_activities(app: Flask, people: People) -> None
 
 
 def test_reviews_are_due_every_four_weeks(app: Flask, people: People) -> None:
-    assert not services.review_due(db.session, people.client, NOW.date(), NOW.date())
-    assert services.review_due(db.session, people.client, START, NOW.date())
+    def due(start: date) -> bool:
+        return services.today_prompts(db.session, people.client, start, NOW.date()).review_due
+
+    assert not due(NOW.date())
+    assert due(START)
     services.record_review(db.session, people.client, 3, today=NOW.date(), now=NOW)
-    assert not services.review_due(db.session, people.client, START, NOW.date())
+    assert not due(START)
     with pytest.raises(DiaryError):
         services.record_review(db.session, people.client, 8, today=NOW.date(), now=NOW)
 

@@ -54,8 +54,8 @@ def test_template_builds_the_programme_and_the_client_sees_it(app: Flask, clinic
     today = client.get("/today").get_data(as_text=True)
     assert "Chin tuck, sitting" in today
     assert "Your programme has changed" in today
-    version = re.search(r'name="direction" value="(\d+)"', today).group(1)
-    client.post("/programme/seen", data={"direction": version})
+    version = re.search(r'name="version" value="(\d+)"', today).group(1)
+    client.post("/programme/seen", data={"version": version})
     assert "Your programme has changed" not in client.get("/today").get_data(as_text=True)
 
 

@@ -51,7 +51,3 @@ class SetPasswordForm(FlaskForm):
         problem = password_problem(field.data or "", self._email)
         if problem:
             raise ValidationError(problem)
-
-
-class ActionForm(FlaskForm):
-    """Carries only the CSRF token, for buttons that change state (sign out, new link)."""

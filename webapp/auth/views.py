@@ -20,7 +20,6 @@ from ..extensions import login_manager
 from ..models import User
 from ..models import now_utc
 from . import services
-from .forms import ActionForm
 from .forms import LoginForm
 from .forms import SetPasswordForm
 
@@ -125,8 +124,3 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
         return redirect(url_for("pathway.today", welcome=1))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/accept_invitation.html", form=form, client=client), status
-
-
-@bp.app_context_processor
-def inject_action_form() -> dict[str, object]:
-    return {"action_form": ActionForm}

@@ -296,16 +296,6 @@ def add_activity(
     return activity
 
 
-def weekly_due(session: Session, client: User, today: date) -> bool:
-    """Whether the client still has this week's check (PSFS and red-flag screen) to do."""
-    done = session.scalar(
-        select(RedFlagScreen.id).where(
-            RedFlagScreen.client_id == client.id, RedFlagScreen.local_date >= week_start(today)
-        )
-    )
-    return done is None
-
-
 def record_weekly(
     session: Session,
     client: User,
@@ -354,18 +344,6 @@ def record_weekly(
         )
         session.add(alert)
     return screen, alert
-
-
-def review_due(session: Session, client: User, plan_start: date, today: date) -> bool:
-    """Whether a global rating of change is due: every 4 weeks from the start of care."""
-    last = session.scalar(
-        select(GlobalRating.local_date)
-        .where(GlobalRating.client_id == client.id)
-        .order_by(GlobalRating.local_date.desc())
-        .limit(1)
-    )
-    since = last or plan_start
-    return (today - since).days >= measures.GROC_REVIEW_EVERY_DAYS
 
 
 def record_review(

@@ -4,6 +4,7 @@ alert pages."""
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from datetime import timedelta
 
 from flask import Blueprint
@@ -44,7 +45,7 @@ def _when_now() -> services.When:
     return services.When(now_utc(), client_timezone(current_user))
 
 
-def _plan_start() -> object:
+def _plan_start() -> date | None:
     plan = current_user.active_care_plan
     return plan.start_date if plan is not None else None
 

@@ -108,6 +108,10 @@ class MoveForm(FlaskForm):
     direction = HiddenField(validators=[InputRequired()])
 
 
+class SeenForm(FlaskForm):
+    version = IntegerField(validators=[InputRequired()])
+
+
 class LogForm(FlaskForm):
     client_entry_id = HiddenField(validators=[InputRequired()])
     with_timer = HiddenField(default="0")

@@ -32,6 +32,7 @@ from .forms import MoveForm
 from .forms import RatingForm
 from .forms import ReasonForm
 from .forms import ReplaceForm
+from .forms import SeenForm
 from .services import ProgrammeError
 
 bp = Blueprint("programmes", __name__)
@@ -372,10 +373,10 @@ def rate(entry_id: str) -> Response | tuple[str, int]:
 @policy.roles(Role.CLIENT)
 def changes_seen() -> Response | str:
     """The client has read what changed in their programme."""
-    form = MoveForm()  # only the token and a version number
+    form = SeenForm()
     programme_ = services.programme_of(db.session, current_user)
     if programme_ is not None and form.validate_on_submit():
-        services.mark_changes_seen(programme_, int(form.direction.data or 0))
+        services.mark_changes_seen(programme_, form.version.data)
         db.session.commit()
     if htmx:
         return ""
