@@ -90,11 +90,17 @@ def client(client: User) -> str:
     """Show staff a client's care plan, care team and pathway."""
     plan = client.active_care_plan
     form = PhaseChangeForm() if plan and policy.may(current_user, "change_phase", client) else None
+    return _client_page(client, form)
+
+
+def _client_page(client: User, form: PhaseChangeForm | None, changed: bool = False) -> str:
+    """The staff page for one client: open alerts, pathway, care team and goals."""
     return render_template(
         "pathway/client.html",
         client=client,
-        plan=plan,
+        plan=client.active_care_plan,
         form=form,
+        changed=changed,
         now=now_utc(),
         alerts=diary.open_alerts(db.session, [client.id]),
         can_acknowledge=policy.may(current_user, "prescribe", client),
@@ -131,10 +137,7 @@ def change_phase(client: User) -> Response | tuple[str, int]:
     if changed:
         form = PhaseChangeForm(formdata=None)
     status = 200 if changed else 422
-    context = {"client": client, "plan": plan, "form": form, "now": now_utc(), "changed": changed}
     if htmx:
-        return render_template("pathway/_phase_panel.html", **context), status
-    alerts = diary.open_alerts(db.session, [client.id])
-    return render_template(
-        "pathway/client.html", alerts=alerts, can_acknowledge=True, **context
-    ), status
+        context = {"client": client, "plan": plan, "form": form, "now": now_utc()}
+        return render_template("pathway/_phase_panel.html", changed=changed, **context), status
+    return _client_page(client, form, changed), status

@@ -351,6 +351,15 @@ def change_dose(
     )
 
 
+def needs_post_op_approval(
+    prescription: Prescription, direction: str, plan: CarePlan | None
+) -> bool:
+    """After surgery a progression needs the therapist's explicit say-so (clinical.md §2.11)."""
+    return direction == "progress" and (
+        prescription.exercise.post_op or (plan is not None and plan.condition is Condition.POST_OP)
+    )
+
+
 def replace_exercise(
     session: Session,
     prescription: Prescription,
@@ -370,9 +379,7 @@ def replace_exercise(
     links = current.progression if direction == "progress" else current.regression
     if direction not in ("progress", "regress") or to.id not in links:
         raise ProgrammeError("to", f"{to.name} isn't a {direction}ion of {current.name}.")
-    needs_approval = direction == "progress" and (
-        current.post_op or (plan is not None and plan.condition is Condition.POST_OP)
-    )
+    needs_approval = needs_post_op_approval(prescription, direction, plan)
     if needs_approval and not post_op_approved:
         raise ProgrammeError(
             "approve_post_op",

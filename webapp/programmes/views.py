@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Blueprint
@@ -13,6 +14,7 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from .. import policy
 from ..extensions import db
@@ -41,6 +43,18 @@ bp = Blueprint("programmes", __name__)
 def _show_error(form: object, error: ProgrammeError, fallback: str) -> None:
     field = getattr(form, error.field, None) or getattr(form, fallback)
     field.errors = [*field.errors, error.message]
+
+
+def _committed(form: object, fallback: str, change: Callable[[], object]) -> bool:
+    """Make a programme change and commit it; if it breaks a rule, show why on the form."""
+    try:
+        change()
+        db.session.commit()
+        return True
+    except ProgrammeError as error:
+        db.session.rollback()
+        _show_error(form, error, fallback)
+        return False
 
 
 def _own_prescription(client: User, prescription_id: int) -> Prescription:
@@ -123,24 +137,21 @@ def add(client: User, exercise_id: str) -> Response | tuple[str, int]:
     if not form.is_submitted():
         form.fill(services.Dose.of(exercise))
         form.reason.data = f"Added {exercise.name} to build on your progress."
-    elif form.validate():
-        try:
-            programme_ = services.programme_for(db.session, client, client.active_care_plan)
-            services.prescribe(
-                db.session,
-                programme_,
-                exercise,
-                dose=form.dose,
-                note=form.note.data or "",
-                reason=form.reason.data or "",
-                by=current_user,
-                now=now_utc(),
-            )
-            db.session.commit()
-            return _to_programme(client)
-        except ProgrammeError as error:
-            db.session.rollback()
-            _show_error(form, error, "sets")
+    elif form.validate() and _committed(
+        form,
+        "sets",
+        lambda: services.prescribe(
+            db.session,
+            services.programme_for(db.session, client, client.active_care_plan),
+            exercise,
+            dose=form.dose,
+            note=form.note.data or "",
+            reason=form.reason.data or "",
+            by=current_user,
+            now=now_utc(),
+        ),
+    ):
+        return _to_programme(client)
     status = 422 if form.is_submitted() else 200
     context = {"client": client, "exercise": exercise, "form": form}
     return render_template("programmes/add.html", **context), status
@@ -156,22 +167,20 @@ def edit(client: User, prescription_id: int) -> Response | tuple[str, int]:
     if not form.is_submitted():
         form.fill(services.Dose.of(prescription), prescription.note)
         form.reason.data = ""
-    elif form.validate():
-        try:
-            services.change_dose(
-                db.session,
-                prescription,
-                dose=form.dose,
-                note=form.note.data or "",
-                reason=form.reason.data or "",
-                by=current_user,
-                now=now_utc(),
-            )
-            db.session.commit()
-            return _to_programme(client)
-        except ProgrammeError as error:
-            db.session.rollback()
-            _show_error(form, error, "sets")
+    elif form.validate() and _committed(
+        form,
+        "sets",
+        lambda: services.change_dose(
+            db.session,
+            prescription,
+            dose=form.dose,
+            note=form.note.data or "",
+            reason=form.reason.data or "",
+            by=current_user,
+            now=now_utc(),
+        ),
+    ):
+        return _to_programme(client)
     status = 422 if form.is_submitted() else 200
     context = {"client": client, "prescription": prescription, "form": form}
     return render_template("programmes/edit.html", **context), status
@@ -194,37 +203,32 @@ def replace(client: User, prescription_id: int) -> Response | tuple[str, int]:
         else (prescription.exercise.regression)
     )
     options = library.by_ids(db.session, links)
-    form = ReplaceForm()
-    form.to.choices = [(e.id, e.name) for e in options.values()]
-    if form.validate_on_submit():
-        try:
-            services.replace_exercise(
-                db.session,
-                prescription,
-                options[form.to.data],
-                direction=direction,
-                reason=form.reason.data or "",
-                by=current_user,
-                now=now_utc(),
-                post_op_approved=bool(form.approve_post_op.data),
-                plan=client.active_care_plan,
-            )
-            db.session.commit()
-            return _to_programme(client)
-        except ProgrammeError as error:
-            db.session.rollback()
-            _show_error(form, error, "to")
-    status = 422 if form.is_submitted() else 200
     plan = client.active_care_plan
-    needs_approval = direction == "progress" and (
-        prescription.exercise.post_op or (plan is not None and plan.condition.value == "post_op")
-    )
+    form = ReplaceForm()
+    form.to.choices = [SelectChoice(e.id, e.name) for e in options.values()]
+    if form.validate_on_submit() and _committed(
+        form,
+        "to",
+        lambda: services.replace_exercise(
+            db.session,
+            prescription,
+            options[form.to.data],
+            direction=direction,
+            reason=form.reason.data or "",
+            by=current_user,
+            now=now_utc(),
+            post_op_approved=bool(form.approve_post_op.data),
+            plan=plan,
+        ),
+    ):
+        return _to_programme(client)
+    status = 422 if form.is_submitted() else 200
     context = {
         "client": client,
         "prescription": prescription,
         "form": form,
         "direction": direction,
-        "needs_approval": needs_approval,
+        "needs_approval": services.needs_post_op_approval(prescription, direction, plan),
     }
     return render_template("programmes/replace.html", **context), status
 
@@ -238,20 +242,14 @@ def remove(client: User, prescription_id: int) -> Response | tuple[str, int]:
     """Take an exercise out of the programme, saying why; its history stays."""
     prescription = _own_prescription(client, prescription_id)
     form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.remove(
-                db.session,
-                prescription,
-                reason=form.reason.data or "",
-                by=current_user,
-                now=now_utc(),
-            )
-            db.session.commit()
-            return _to_programme(client)
-        except ProgrammeError as error:
-            db.session.rollback()
-            _show_error(form, error, "reason")
+    if form.validate_on_submit() and _committed(
+        form,
+        "reason",
+        lambda: services.remove(
+            db.session, prescription, reason=form.reason.data or "", by=current_user, now=now_utc()
+        ),
+    ):
+        return _to_programme(client)
     status = 422 if form.is_submitted() else 200
     context = {"client": client, "prescription": prescription, "form": form}
     return render_template("programmes/remove.html", **context), status
