@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from ..localtime import week_start
 from ..models import CarePlan
 from ..models import DiaryEntry
 from ..models import EntryKind
@@ -18,7 +19,6 @@ from ..models import PsfsActivity
 from ..models import PsfsScore
 from ..models import RedFlagScreen
 from ..models import User
-from ..programmes.adherence import week_start
 
 AREAS = {
     "neck_shoulder": ["neck", "shoulder_right", "upper_back"],

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..localtime import week_start
 from ..models import CareAlert
 from ..models import DiaryEntry
 from ..models import EntryKind
@@ -27,7 +28,6 @@ from ..models import PsfsActivity
 from ..models import PsfsScore
 from ..models import RedFlagScreen
 from ..models import User
-from ..programmes.adherence import week_start
 from . import measures
 
 NOTES_MAX = 1000

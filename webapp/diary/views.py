@@ -21,14 +21,14 @@ from werkzeug.wrappers import Response
 from .. import policy
 from ..extensions import csrf
 from ..extensions import db
+from ..localtime import client_timezone
+from ..localtime import local_day
 from ..models import CareAlert
 from ..models import EntryKind
 from ..models import PsfsActivity
 from ..models import Role
 from ..models import User
 from ..models import now_utc
-from ..programmes.adherence import client_timezone
-from ..programmes.adherence import local_day
 from . import chart
 from . import measures
 from . import services

@@ -10,6 +10,7 @@ from flask import url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import localtime
 from .. import policy
 from ..diary import services as diary
 from ..extensions import db
@@ -44,11 +45,11 @@ def today() -> str:
     """Show the client where they are on their pathway and who is looking after them."""
     plan = current_user.active_care_plan
     now = now_utc()
-    timezone = adherence.client_timezone(current_user)
+    timezone = localtime.client_timezone(current_user)
     programme = programmes.programme_of(db.session, current_user)
     logged = request.args.get("logged")
     items, week = adherence.client_week(db.session, programme, timezone, now)
-    today = adherence.local_day(now, timezone)
+    today = localtime.local_day(now, timezone)
     return render_template(
         "pathway/today.html",
         plan=plan,

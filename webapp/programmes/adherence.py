@@ -13,33 +13,17 @@ from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..localtime import ONE_DAY
+from ..localtime import local_day
+from ..localtime import week_start
 from ..models import ExerciseLog
 from ..models import Prescription
 from ..models import Programme
-from ..models import User
-
-
-def client_timezone(client: User) -> str:
-    """The zone a client's days are counted in: their care plan's centre, else UTC."""
-    plan = client.active_care_plan
-    return plan.centre.timezone if plan is not None else "UTC"
-
-
-def local_day(moment: datetime, timezone: str) -> date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
-
-
-ONE_DAY = timedelta(days=1)
-
-
-def week_start(day: date) -> date:
-    return day - timedelta(days=day.weekday())
 
 
 def _expected_sevenths(rx: Prescription) -> int:

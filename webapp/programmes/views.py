@@ -16,6 +16,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from .. import localtime
 from .. import policy
 from ..extensions import db
 from ..extensions import htmx
@@ -79,7 +80,7 @@ def programme(client: User) -> str:
     """Show the client's programme, adherence and ratings, and what changed when and why."""
     plan = client.active_care_plan
     current = services.programme_of(db.session, client)
-    timezone = adherence.client_timezone(client)
+    timezone = localtime.client_timezone(client)
     template = None
     if plan is not None:
         template = library.template_for(Path(current_app.config["EXERCISES_DIR"]), plan.condition)
@@ -282,7 +283,7 @@ def move(client: User, prescription_id: int) -> Response:
 
 def _today_card(prescription: Prescription, **extra: object) -> str:
     """The exercise's card on Today, plus the week's tally swapped in out of band."""
-    timezone = adherence.client_timezone(current_user)
+    timezone = localtime.client_timezone(current_user)
     now = now_utc()
     items, week = adherence.client_week(db.session, prescription.programme, timezone, now)
     item = next((i for i in items if i.prescription.id == prescription.id), None)
@@ -294,7 +295,7 @@ def _today_card(prescription: Prescription, **extra: object) -> str:
         **extra,
     )
     tally = render_template(
-        "programmes/_week.html", week=week, today=adherence.local_day(now, timezone), oob=True
+        "programmes/_week.html", week=week, today=localtime.local_day(now, timezone), oob=True
     )
     return card + tally
 
@@ -326,7 +327,7 @@ def log(prescription: Prescription) -> Response | tuple[str, int]:
             prescription,
             client_entry_id=form.client_entry_id.data,
             now=now_utc(),
-            timezone=adherence.client_timezone(current_user),
+            timezone=localtime.client_timezone(current_user),
             with_timer=form.with_timer.data == "1",
         )
         db.session.commit()
