@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from datetime import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,15 +20,18 @@ from tests.factories import gen_therapist
 from tests.factories import gen_user
 from tests.factories import login
 from webapp import policy
+from webapp.careteam import services as careteam
 from webapp.diary import services as diary
 from webapp.extensions import db
 from webapp.library import services as library
+from webapp.models import AppointmentKind
 from webapp.models import Discipline
 from webapp.models import Exercise
 from webapp.models import Role
 from webapp.models import User
 from webapp.models import now_utc
 from webapp.programmes import services as programmes
+from webapp.sessions import booking
 
 TARGET_NAME = "Tess Targetclient"
 
@@ -40,6 +45,9 @@ class World:
     entry_id: str
     activity_id: int
     alert_id: int
+    appointment_id: int
+    note_id: int
+    referral_id: int
 
 
 def build_world() -> World:
@@ -90,8 +98,47 @@ def build_world() -> World:
     _screen, alert = diary.record_weekly(
         db.session, target, scores={}, ticked=["fever"], today=date.today(), now=now_utc()
     )
+    tomorrow = date.today() + timedelta(days=2)
+    appointment = booking.book(
+        db.session,
+        target,
+        booking.Team(massage=massage_team, physio=physio_team).visit(AppointmentKind.COMBINED),
+        day=tomorrow,
+        clock=time(10, 0),
+        by=users["admin_same"],
+        request_key=str(uuid.uuid4()),
+        now=now_utc(),
+    )
+    note = careteam.write_note(
+        db.session,
+        target,
+        physio_team,
+        careteam.NoteText(treatment="Neck mobilisation", client_summary="We loosened your neck"),
+        appointment=None,
+        request_key=str(uuid.uuid4()),
+        now=now_utc(),
+    )
+    referral = careteam.refer(
+        db.session,
+        target,
+        massage_team,
+        careteam.ReferralText(reason="Tingling in the hand", body_region="neck", urgency="soon"),
+        request_key=str(uuid.uuid4()),
+        now=now_utc(),
+    )
     db.session.commit()
-    return World(target, users, a.id, rx.id, entry.client_entry_id, activity.id, alert.id)
+    return World(
+        target,
+        users,
+        a.id,
+        rx.id,
+        entry.client_entry_id,
+        activity.id,
+        alert.id,
+        appointment.id,
+        note.id,
+        referral.id,
+    )
 
 
 ACTORS = [
@@ -133,6 +180,19 @@ def team(status: int) -> dict[str, int]:
     """Only the target's care team may change their programme."""
     return cells(
         LOGIN, clients=403, admins=403, therapists=404, massage_team=status, physio_team=status
+    )
+
+
+def staff(status: int, admin: int | None = None) -> dict[str, int]:
+    """The target's care team and their centre's admins (who book visits)."""
+    return cells(
+        LOGIN,
+        clients=403,
+        therapists=404,
+        massage_team=status,
+        physio_team=status,
+        admin_same=status if admin is None else admin,
+        admin_other=404,
     )
 
 
@@ -240,6 +300,33 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("pwa.service_worker", "GET"): cells(200, clients=200, therapists=200, admins=200),
     ("pwa.offline", "GET"): cells(200, clients=200, therapists=200, admins=200),
     # The target has an account already, so their admin is told so (409).
+    # Sessions: clients see their own; staff book; the private feed needs its secret.
+    ("sessions.index", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("sessions.ics", "GET"): own(200),
+    ("sessions.make_feed", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
+    ("sessions.stop_feed", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
+    ("sessions.feed", "GET"): cells(404, clients=404, therapists=404, admins=404),
+    ("sessions.schedule", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
+    ("sessions.client_appointments", "GET"): staff(200),
+    ("sessions.book", "GET"): staff(200),
+    ("sessions.book", "POST"): staff(422),
+    ("sessions.book_series", "GET"): staff(200),
+    ("sessions.book_series", "POST"): staff(422),
+    ("sessions.move", "GET"): staff(200),
+    ("sessions.move", "POST"): staff(422),
+    ("sessions.cancel", "GET"): staff(200),
+    ("sessions.cancel", "POST"): staff(422),
+    ("sessions.outcome", "POST"): staff(422),
+    # Notes and referrals are the care team's alone: not even the centre's admin reads them.
+    ("careteam.notes", "GET"): team(200),
+    ("careteam.write_note", "GET"): team(200),
+    ("careteam.write_note", "POST"): team(422),
+    ("careteam.add_addendum", "POST"): team(422),
+    ("careteam.refer", "GET"): team(200),
+    ("careteam.refer", "POST"): team(422),
+    ("careteam.inbox", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
+    # The world's referral goes from massage to physio: only physio acknowledges it.
+    ("careteam.acknowledge", "POST"): team(302) | {"massage_team": 403},
     ("admin.reissue_invitation", "POST"): cells(
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
     ),
@@ -265,6 +352,9 @@ def url_for_rule(app: Flask, rule, world: World) -> str:  # type: ignore[no-unty
         "entry_id": world.entry_id,
         "activity_id": world.activity_id,
         "alert_id": world.alert_id,
+        "appointment_id": world.appointment_id,
+        "note_id": world.note_id,
+        "referral_id": world.referral_id,
     }
     with app.test_request_context():
         url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

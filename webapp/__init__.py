@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .careteam.views import bp as careteam_bp
     from .caseload.views import bp as caseload_bp
     from .diary.views import bp as diary_bp
     from .health.views import bp as health_bp
@@ -69,12 +70,15 @@ def register_blueprints(app: Flask) -> None:
     from .pathway.views import bp as pathway_bp
     from .programmes.views import bp as programmes_bp
     from .pwa.views import bp as pwa_bp
+    from .sessions.views import bp as sessions_bp
 
     blueprints = (
         auth_bp,
         pathway_bp,
         programmes_bp,
         diary_bp,
+        sessions_bp,
+        careteam_bp,
         library_bp,
         caseload_bp,
         admin_bp,

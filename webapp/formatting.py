@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from .models import Appointment
 from .models import Discipline
 from .models import Role
 from .pathway.content import PHASES
@@ -41,11 +42,22 @@ def local_time(value: datetime | None, timezone: str = "UTC") -> str:
     return f"{value.astimezone(ZoneInfo(timezone)):%H:%M}"
 
 
+def visit_when(appointment: Appointment, style: str = "long") -> str:
+    """When a visit is, on the centre's clock: 'Tue 1 Dec 2026, 10:00–11:00 GMT'."""
+    timezone = ZoneInfo(appointment.centre.timezone)
+    start = appointment.starts_at.astimezone(timezone)
+    end = appointment.ends_at.astimezone(timezone)
+    if style == "time":
+        return f"{start:%H:%M}–{end:%H:%M}"
+    return f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M}–{end:%H:%M} {start:%Z}"
+
+
 def register_formatting(app: Flask) -> None:
     """Make the filters and domain helpers available to every template."""
     app.add_template_filter(local_date, "local_date")
     app.add_template_filter(local_datetime, "local_datetime")
     app.add_template_filter(local_time, "local_time")
+    app.add_template_filter(visit_when, "visit_when")
     app.add_template_global(phase_info)
     app.add_template_global(condition_label)
     app.add_template_global(time_in_phase)

@@ -24,19 +24,26 @@ from sqlalchemy import select
 
 from .extensions import db
 from .extensions import login_manager
+from .models import Appointment
 from .models import CarePlan
 from .models import Centre
 from .models import Prescription
+from .models import Referral
 from .models import Role
+from .models import SessionNote
 from .models import User
 from .models import care_team
 from .models import centre_membership
 
 # What each role may do to a client record it can reach.
+# Clinical notes and referrals are the care team's: admins book visits but read no notes, and a
+# client reads only the summaries written for them.
 ACTIONS: dict[Role, frozenset[str]] = {
     Role.CLIENT: frozenset({"view", "log"}),
-    Role.THERAPIST: frozenset({"view", "change_phase", "prescribe"}),
-    Role.ADMIN: frozenset({"view", "invite"}),
+    Role.THERAPIST: frozenset(
+        {"view", "change_phase", "prescribe", "schedule", "read_notes", "write_notes", "refer"}
+    ),
+    Role.ADMIN: frozenset({"view", "invite", "schedule"}),
 }
 
 View = Callable[..., Any]
@@ -117,23 +124,34 @@ def client_record(action: str) -> Callable[[View], View]:
     return decorator
 
 
-def prescription_record(action: str) -> Callable[[View], View]:
-    """Resolve ``prescription_id`` to a prescription whose client the user may act on, or 404."""
+def _record(param: str, model: type, client_of: Callable[[Any], User], label: str):  # type: ignore[no-untyped-def]
+    """Make a decorator that resolves ``param`` to a record whose client the user may act on."""
 
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(*args: Any, prescription_id: int, **kwargs: Any) -> Any:
-            if not current_user.is_authenticated:
-                return login_manager.unauthorized()
-            prescription = db.session.get(Prescription, prescription_id)
-            if prescription is None or not may(current_user, action, prescription.programme.client):
-                abort(404)
-            return view(*args, prescription=prescription, **kwargs)
+    def for_action(action: str) -> Callable[[View], View]:
+        def decorator(view: View) -> View:
+            @wraps(view)
+            def wrapper(*args: Any, **kwargs: Any) -> Any:
+                if not current_user.is_authenticated:
+                    return login_manager.unauthorized()
+                record = db.session.get(model, kwargs.pop(param))
+                if record is None or not may(current_user, action, client_of(record)):
+                    abort(404)
+                return view(*args, **{label: record}, **kwargs)
 
-        _classify(wrapper, f"prescription:{action}")
-        return wrapper
+            _classify(wrapper, f"{label}:{action}")
+            return wrapper
 
-    return decorator
+        return decorator
+
+    return for_action
+
+
+prescription_record = _record(
+    "prescription_id", Prescription, lambda rx: rx.programme.client, "prescription"
+)
+appointment_record = _record("appointment_id", Appointment, lambda a: a.client, "appointment")
+note_record = _record("note_id", SessionNote, lambda note: note.client, "note")
+referral_record = _record("referral_id", Referral, lambda referral: referral.client, "referral")
 
 
 def may(user: User, action: str, client: User) -> bool:

@@ -32,6 +32,9 @@ def mutating_urls(app: Flask, client_id: int) -> list[tuple[str, str]]:
                     "entry_id": "00000000-0000-4000-8000-000000000000",
                     "activity_id": 1,
                     "alert_id": 1,
+                    "appointment_id": 1,
+                    "note_id": 1,
+                    "referral_id": 1,
                 }
                 url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
                 found.append((method, url))

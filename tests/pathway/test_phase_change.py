@@ -164,4 +164,4 @@ def test_client_today_explains_the_phase_and_team(app: Flask, care: dict) -> Non
     assert "4 weeks" in body
     assert "Tom Okafor" in body and "Massage therapist" in body
     assert "Sam Patel" in body and "Physiotherapist" in body
-    assert "Coming to Continuum soon" in body
+    assert "Nothing booked yet" in body

@@ -29,6 +29,7 @@ from ..models import PsfsActivity
 from ..models import Role
 from ..models import User
 from ..models import now_utc
+from ..sessions import booking
 from . import chart
 from . import measures
 from . import services
@@ -74,6 +75,7 @@ def history() -> str:
         for change in plan.phase_changes:
             if change.from_phase is not None:
                 marks.append((local_day(change.changed_at, timezone), f"Phase {change.to_phase}"))
+    marks += [(day, "Session") for day in booking.attended_days(db.session, current_user, timezone)]
     days = chart.daily(entries, first, today)
     return render_template(
         "diary/history.html",

@@ -27,10 +27,30 @@ from .programmes import ExerciseLog
 from .programmes import Prescription
 from .programmes import Programme
 from .programmes import ProgrammeChange
+from .sessions import Appointment
+from .sessions import AppointmentKind
+from .sessions import AppointmentSeries
+from .sessions import AppointmentSlot
+from .sessions import AppointmentStatus
+from .sessions import CalendarFeed
+from .sessions import NoteAddendum
+from .sessions import Referral
+from .sessions import SessionNote
+from .sessions import Urgency
 from .types import UTCDateTime
 from .types import now_utc
 
 __all__ = [
+    "Appointment",
+    "AppointmentKind",
+    "AppointmentSeries",
+    "AppointmentSlot",
+    "AppointmentStatus",
+    "CalendarFeed",
+    "NoteAddendum",
+    "Referral",
+    "SessionNote",
+    "Urgency",
     "CareAlert",
     "DiaryEntry",
     "EntryKind",

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from .. import localtime
 from .. import policy
+from ..careteam import services as careteam
 from ..diary import services as diary
 from ..extensions import db
 from ..extensions import htmx
@@ -22,6 +23,8 @@ from ..models import now_utc
 from ..programmes import adherence
 from ..programmes import services as programmes
 from ..programmes.forms import RatingForm
+from ..sessions import booking
+from ..sessions import visits
 from . import services
 from .forms import PhaseChangeForm
 
@@ -65,6 +68,9 @@ def today() -> str:
         logged=_own_log(logged),
         rating_form=RatingForm(),
         new_entry_id=programmes.new_entry_id,
+        next_visit=booking.next_visit(db.session, current_user, now),
+        summary=careteam.latest_summary(db.session, current_user, now),
+        visits=visits,
     )
 
 
@@ -105,6 +111,10 @@ def _client_page(client: User, form: PhaseChangeForm | None, changed: bool = Fal
         now=now_utc(),
         alerts=diary.open_alerts(db.session, [client.id]),
         can_acknowledge=policy.may(current_user, "prescribe", client),
+        next_visit=booking.next_visit(db.session, client, now_utc()),
+        on_team=policy.may(current_user, "read_notes", client),
+        notes=careteam.notes_for(db.session, client, limit=3),
+        referrals=[r for r in careteam.referrals_for(db.session, client) if r.is_open],
     )
 
 
