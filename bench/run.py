@@ -48,8 +48,18 @@ HEAVY = "Hana Heavyuser"  # a 12-exercise programme and a year of daily logs
 
 PAGES = {
     "heavy": (HEAVY, ["/today"]),
-    "client": ("Alex Morgan", ["/today", "/pathway", "/exercises/{alex_rx}"]),
-    "therapist": ("Sam Patel", ["/caseload/", "/clients/{alex}", "/clients/{alex}/programme"]),
+    "client": ("Alex Morgan", ["/today", "/pathway", "/exercises/{alex_rx}", "/sessions"]),
+    "therapist": (
+        "Sam Patel",
+        [
+            "/caseload/",
+            "/clients/{alex}",
+            "/clients/{alex}/programme",
+            "/clients/{alex}/notes",
+            "/schedule?view=week",
+            "/referrals",
+        ],
+    ),
     "admin": ("Ruth Adler", ["/admin/", "/admin/clients/new"]),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import time
 from datetime import timedelta
 
@@ -14,8 +15,10 @@ from tests.sessions.conftest import Care
 from webapp import localtime
 from webapp.extensions import db
 from webapp.models import Appointment
+from webapp.models import AppointmentKind
 from webapp.models import AppointmentStatus
 from webapp.models import now_utc
+from webapp.sessions import booking
 
 
 def next_week() -> str:
@@ -163,3 +166,42 @@ def test_the_client_sees_the_next_session_on_today(app: Flask, london: Care) -> 
     sessions = client.get("/sessions").get_data(as_text=True)
     assert sessions.count("Add to calendar") == 4
     assert "What it's for" in sessions and "Bring" in sessions
+
+
+def test_staff_record_attended_or_missed_once_a_visit_has_started(app: Flask, london: Care) -> None:
+    started = now_utc() - timedelta(hours=1)
+    visit = booking.book(
+        db.session,
+        london.client,
+        london.team.visit(AppointmentKind.PHYSIO),
+        day=localtime.local_day(started, "Europe/London"),
+        clock=localtime.wall_clock(started, "Europe/London").time(),
+        by=london.admin,
+        request_key=str(uuid.uuid4()),
+        now=started - timedelta(days=1),
+    )
+    future = booking.book(
+        db.session,
+        london.client,
+        london.team.visit(AppointmentKind.PHYSIO),
+        day=(now_utc() + timedelta(days=2)).date(),
+        clock=time(9),
+        by=london.admin,
+        request_key=str(uuid.uuid4()),
+        now=now_utc(),
+    )
+    db.session.commit()
+    http = app.test_client()
+    login(http, london.physio)
+    page = http.get(f"/clients/{london.client.id}/appointments").get_data(as_text=True)
+    assert "Attended" in page
+    assert (
+        http.post(f"/appointments/{visit.id}/outcome", data={"status": "attended"}).status_code
+        == 302
+    )
+    early = http.post(f"/appointments/{future.id}/outcome", data={"status": "no_show"})
+    assert early.status_code == 422
+    assert "once it has started" in early.get_data(as_text=True)
+    db.session.expire_all()
+    assert visit.status is AppointmentStatus.ATTENDED
+    assert future.status is AppointmentStatus.BOOKED

@@ -43,13 +43,20 @@ def _show(form: object, error: CareTeamError) -> None:
 @policy.client_record("read_notes")
 def notes(client: User) -> str:
     """Every note on the client from both disciplines, with handovers and addenda."""
+    return _notes_page(client, AddendumForm())
+
+
+def _notes_page(
+    client: User, addendum_form: AddendumForm, failed_note_id: int | None = None
+) -> str:
     return render_template(
         "careteam/notes.html",
         client=client,
         plan=client.active_care_plan,
         notes=services.notes_for(db.session, client),
         referrals=services.referrals_for(db.session, client),
-        addendum_form=AddendumForm(),
+        addendum_form=addendum_form,
+        failed_note_id=failed_note_id,
         regions=BODY_REGIONS,
     )
 
@@ -123,19 +130,7 @@ def add_addendum(note: SessionNote) -> Response | tuple[str, int]:
         except CareTeamError as error:
             db.session.rollback()
             _show(form, error)
-    return (
-        render_template(
-            "careteam/notes.html",
-            client=note.client,
-            plan=note.client.active_care_plan,
-            notes=services.notes_for(db.session, note.client),
-            referrals=services.referrals_for(db.session, note.client),
-            addendum_form=form,
-            failed_note_id=note.id,
-            regions=BODY_REGIONS,
-        ),
-        422,
-    )
+    return _notes_page(note.client, form, failed_note_id=note.id), 422
 
 
 @bp.route("/clients/<int:client_id>/referrals/new", methods=["GET", "POST"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -206,22 +207,23 @@ def book(client: User) -> Response | str | tuple[str, int]:
     form = BookingForm()
     _team_choices(form, client)
     if form.validate_on_submit():
-        try:
-            appointment = booking.book(
-                db.session,
-                client,
-                _team(form, client).visit(AppointmentKind(form.kind.data)),
-                day=form.starts_on.data,
-                clock=form.starts_at.data,
-                by=current_user,
-                request_key=form.request_key.data,
-                now=now_utc(),
-            )
-            db.session.commit()
-            return redirect(_booked_url(client, [appointment]))
-        except BookingError as error:
-            db.session.rollback()
-            _show(form, error)
+        booked = _committed(
+            form,
+            lambda: [
+                booking.book(
+                    db.session,
+                    client,
+                    _team(form, client).visit(AppointmentKind(form.kind.data)),
+                    day=form.starts_on.data,
+                    clock=form.starts_at.data,
+                    by=current_user,
+                    request_key=form.request_key.data,
+                    now=now_utc(),
+                )
+            ],
+        )
+        if booked:
+            return redirect(_booked_url(client, booked))
     return _form_page("sessions/book.html", form, client)
 
 
@@ -236,25 +238,26 @@ def book_series(client: User) -> Response | str | tuple[str, int]:
     if request.method == "GET" and plan is not None:
         form.pattern.data = booking.CONDITION_PATTERNS[plan.condition]
     if form.validate_on_submit():
-        try:
-            series = booking.book_series(
-                db.session,
-                client,
-                booking.PATTERNS[form.pattern.data],
-                _team(form, client),
-                first_day=form.starts_on.data,
-                clock=form.starts_at.data,
-                count=form.count.data,
-                every_weeks=form.every_weeks.data,
-                by=current_user,
-                request_key=form.request_key.data,
-                now=now_utc(),
-            )
-            db.session.commit()
-            return redirect(_booked_url(client, series.appointments))
-        except BookingError as error:
-            db.session.rollback()
-            _show(form, error)
+        booked = _committed(
+            form,
+            lambda: (
+                booking.book_series(
+                    db.session,
+                    client,
+                    booking.PATTERNS[form.pattern.data],
+                    _team(form, client),
+                    first_day=form.starts_on.data,
+                    clock=form.starts_at.data,
+                    count=form.count.data,
+                    every_weeks=form.every_weeks.data,
+                    by=current_user,
+                    request_key=form.request_key.data,
+                    now=now_utc(),
+                ).appointments
+            ),
+        )
+        if booked:
+            return redirect(_booked_url(client, booked))
     return _form_page("sessions/series.html", form, client)
 
 
@@ -268,20 +271,19 @@ def move(appointment: Appointment) -> Response | str | tuple[str, int]:
         local = localtime.wall_clock(appointment.starts_at, appointment.centre.timezone)
         form.starts_on.data, form.starts_at.data = local.date(), local.time()
     if form.validate_on_submit():
-        try:
-            moved = booking.move(
+        moved = _committed(
+            form,
+            lambda: booking.move(
                 db.session,
                 appointment,
                 day=form.starts_on.data,
                 clock=form.starts_at.data,
                 rest_of_series=form.scope.data == "rest",
                 now=now_utc(),
-            )
-            db.session.commit()
+            ),
+        )
+        if moved:
             return redirect(_booked_url(appointment.client, moved))
-        except BookingError as error:
-            db.session.rollback()
-            _show(form, error)
     status = 422 if request.method == "POST" else 200
     return render_template("sessions/move.html", form=form, appointment=appointment), status
 
@@ -292,22 +294,17 @@ def move(appointment: Appointment) -> Response | str | tuple[str, int]:
 def cancel(appointment: Appointment) -> Response | str | tuple[str, int]:
     """Cancel a visit, or it and the rest of its series."""
     form = CancelForm()
-    if form.validate_on_submit():
-        try:
-            booking.cancel(
-                db.session,
-                appointment,
-                status=AppointmentStatus(form.status.data),
-                rest_of_series=form.scope.data == "rest",
-                now=now_utc(),
-            )
-            db.session.commit()
-            return redirect(
-                url_for("sessions.client_appointments", client_id=appointment.client_id)
-            )
-        except BookingError as error:
-            db.session.rollback()
-            form.status.errors = [error.message]
+    if form.validate_on_submit() and _committed(
+        form,
+        lambda: booking.cancel(
+            db.session,
+            appointment,
+            status=AppointmentStatus(form.status.data),
+            rest_of_series=form.scope.data == "rest",
+            now=now_utc(),
+        ),
+    ):
+        return redirect(url_for("sessions.client_appointments", client_id=appointment.client_id))
     status = 422 if request.method == "POST" else 200
     return render_template("sessions/cancel.html", form=form, appointment=appointment), status
 
@@ -319,16 +316,14 @@ def outcome(appointment: Appointment) -> Response | tuple[str, int]:
     """Record that a visit was attended or missed."""
     form = OutcomeForm()
     back = url_for("sessions.client_appointments", client_id=appointment.client_id)
-    if form.validate_on_submit():
-        try:
-            booking.record_outcome(
-                db.session, appointment, AppointmentStatus(form.status.data), now_utc()
-            )
-            db.session.commit()
-            return redirect(back)
-        except BookingError as error:
-            db.session.rollback()
-            form.status.errors = [error.message]
+    status = AppointmentStatus(form.status.data) if form.validate_on_submit() else None
+
+    def record() -> list[Appointment]:
+        booking.record_outcome(db.session, appointment, status, now_utc())  # type: ignore[arg-type]
+        return [appointment]
+
+    if status is not None and _committed(form, record):
+        return redirect(back)
     message = form.status.errors[0] if form.status.errors else "Choose attended or missed."
     return render_template("sessions/problem.html", message=message, back=back), 422
 
@@ -359,9 +354,18 @@ def _team(form: BookingForm | SeriesForm, client: User) -> booking.Team:
     )
 
 
-def _show(form: object, error: BookingError) -> None:
-    field = getattr(form, error.field, None) or form.starts_on
-    field.errors = [*field.errors, error.message]
+def _committed(form: object, change: Callable[[], list[Appointment]]) -> list[Appointment]:
+    """Make a booking change and commit it; if it breaks a rule, show why on the form."""
+    try:
+        changed = change()
+        db.session.commit()
+        return changed
+    except BookingError as error:
+        db.session.rollback()
+        field = getattr(form, error.field, None) or getattr(form, "starts_on", None)
+        field = field or form.status  # type: ignore[attr-defined]
+        field.errors = [*field.errors, error.message]
+        return []
 
 
 def _form_page(template: str, form: object, client: User) -> str | tuple[str, int]:
