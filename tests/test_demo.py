@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from flask import Flask
+from sqlalchemy.orm import aliased
 
 from tests.factories import gen_centre
 from tests.factories import gen_user
+from webapp.careteam import services as careteam
 from webapp.demo import services as demo
 from webapp.extensions import db
+from webapp.models import Appointment
+from webapp.models import AppointmentSlot
+from webapp.models import AppointmentStatus
 from webapp.models import CarePlan
 from webapp.models import Centre
+from webapp.models import NoteAddendum
 from webapp.models import Role
+from webapp.models import SessionNote
 from webapp.models import User
+from webapp.models import now_utc
+from webapp.sessions import booking
 
 
 def run_demo(app: Flask, *args: str) -> tuple[int, str]:
@@ -59,6 +68,54 @@ def test_demo_tells_believable_stories(app: Flask) -> None:
         if any(c.from_phase is not None and c.to_phase < c.from_phase for c in p.phase_changes)
     ]
     assert stepped_back, "one story should show a step back after a flare"
+
+
+def test_demo_clients_have_visits_notes_and_referrals(app: Flask) -> None:
+    run_demo(app)
+    db.session.expire_all()
+    now = now_utc()
+    plans = db.session.scalars(db.select(CarePlan).where(CarePlan.active)).all()
+    assert len(plans) == len(demo.CLIENTS)
+    for plan in plans:
+        client = plan.client
+        coming = booking.next_visit(db.session, client, now)
+        assert coming is not None and coming.status is AppointmentStatus.BOOKED, client.name
+        noted = db.session.scalar(
+            db.select(db.func.count(SessionNote.id))
+            .join(Appointment, SessionNote.appointment_id == Appointment.id)
+            .where(
+                SessionNote.client_id == client.id,
+                Appointment.status == AppointmentStatus.ATTENDED,
+            )
+        )
+        assert noted, f"{client.name} has no note of an attended visit"
+    sam = db.session.scalar(db.select(User).where(User.name == "Sam Patel"))
+    inbox = careteam.inbox(db.session, sam, now)
+    assert any(r.is_open for r in inbox), "Sam Patel's referrals inbox has nothing open"
+    assert any(not r.is_open for r in inbox), "one referral to Sam Patel was acknowledged"
+    assert db.session.scalar(db.select(db.func.count(NoteAddendum.id))) >= 1
+
+
+def test_demo_never_double_books_a_therapist(app: Flask) -> None:
+    run_demo(app)
+    db.session.expire_all()
+    mine, other = aliased(AppointmentSlot), aliased(AppointmentSlot)
+    my_visit, other_visit = aliased(Appointment), aliased(Appointment)
+    called_off = [AppointmentStatus.CANCELLED_BY_CLIENT, AppointmentStatus.CANCELLED_BY_CLINIC]
+    overlaps = db.session.execute(
+        db.select(mine.id, other.id)
+        .join(my_visit, mine.appointment_id == my_visit.id)
+        .join(other, (other.therapist_id == mine.therapist_id) & (other.id > mine.id))
+        .join(other_visit, other.appointment_id == other_visit.id)
+        .where(
+            my_visit.status.not_in(called_off),
+            other_visit.status.not_in(called_off),
+            mine.starts_at < other.ends_at,
+            other.starts_at < mine.ends_at,
+        )
+    ).all()
+    assert db.session.scalar(db.select(db.func.count(AppointmentSlot.id))) > 50
+    assert overlaps == []
 
 
 def test_demo_accounts_can_sign_in(app: Flask) -> None:

@@ -30,7 +30,9 @@ def test_client_signs_in_on_a_phone_and_sees_their_phase(page: Page, look: Looke
     expect(page).to_have_url(re.compile(r"/today$"))
     expect(page.get_by_role("heading", name="Phase 2: Mobility & activation")).to_be_visible()
     expect(page.get_by_text("You've been in this phase 2 weeks.")).to_be_visible()
-    expect(page.get_by_text("Tom Okafor")).to_be_visible()
+    expect(
+        page.locator("section", has_text="Your care team").get_by_text("Tom Okafor")
+    ).to_be_visible()
     look.check(page, "client-today")
     page.screenshot(path=SCREENSHOTS / "client-today-viewport.png")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import time
 from datetime import timedelta
 
 import pytest
@@ -13,13 +14,17 @@ from sqlalchemy import select
 from tests.factories import gen_therapist
 from tests.factories import login
 from tests.sessions.conftest import Care
+from tests.sessions.conftest import visit_for
 from webapp.careteam import services
 from webapp.careteam.services import CareTeamError
 from webapp.extensions import db
+from webapp.models import AppointmentKind
+from webapp.models import AppointmentStatus
 from webapp.models import Discipline
 from webapp.models import Referral
 from webapp.models import SessionNote
 from webapp.models import now_utc
+from webapp.sessions import booking
 
 NOTE = {
     "appointment_id": "0",
@@ -197,3 +202,45 @@ def test_the_inbox_puts_open_urgent_referrals_first(app: Flask, london: Care) ->
     db.session.commit()
     order = [r.reason for r in services.inbox(db.session, london.physio, now)]
     assert order == ["Reason 2", "Reason 0", "Reason 1"]
+
+
+def test_a_note_belongs_to_a_visit_that_took_place(london: Care, sydney: Care) -> None:
+    future = visit_for(
+        london, AppointmentKind.PHYSIO, (now_utc() + timedelta(days=3)).date(), time(9)
+    )
+    others = visit_for(
+        sydney, AppointmentKind.PHYSIO, (now_utc() + timedelta(days=3)).date(), time(9)
+    )
+    later = now_utc() + timedelta(days=5)
+    cancelled = visit_for(
+        london, AppointmentKind.MASSAGE, (now_utc() + timedelta(days=4)).date(), time(9)
+    )
+    booking.cancel(
+        db.session,
+        cancelled,
+        status=AppointmentStatus.CANCELLED_BY_CLIENT,
+        rest_of_series=False,
+        now=now_utc(),
+    )
+    for visit, when in ((future, now_utc()), (others, later), (cancelled, later)):
+        with pytest.raises(CareTeamError) as error:
+            services.write_note(
+                db.session,
+                london.client,
+                london.physio,
+                services.NoteText(treatment="x"),
+                appointment=visit,
+                request_key=str(uuid.uuid4()),
+                now=when,
+            )
+        assert error.value.field == "appointment_id"
+    note = services.write_note(
+        db.session,
+        london.client,
+        london.physio,
+        services.NoteText(treatment="x"),
+        appointment=future,
+        request_key=str(uuid.uuid4()),
+        now=later,
+    )
+    assert note.appointment_id == future.id

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
+from datetime import date
+from datetime import datetime
+from datetime import time
 
 import pytest
 from flask import Flask
@@ -12,9 +16,12 @@ from tests.factories import gen_client
 from tests.factories import gen_therapist
 from tests.factories import gen_user
 from webapp.extensions import db
+from webapp.models import Appointment
+from webapp.models import AppointmentKind
 from webapp.models import Discipline
 from webapp.models import Role
 from webapp.models import User
+from webapp.models import now_utc
 from webapp.sessions import booking
 
 
@@ -28,6 +35,22 @@ class Care:
     @property
     def team(self) -> booking.Team:
         return booking.Team(massage=self.massage, physio=self.physio)
+
+
+def visit_for(
+    care: Care, kind: AppointmentKind, day: date, clock: time, now: datetime | None = None
+) -> Appointment:
+    """Book one visit for the care team's client, as their admin, as if at ``now``."""
+    return booking.book(
+        db.session,
+        care.client,
+        care.team.visit(kind),
+        day=day,
+        clock=clock,
+        by=care.admin,
+        request_key=str(uuid.uuid4()),
+        now=now or now_utc(),
+    )
 
 
 def _care(name: str, timezone: str) -> Care:

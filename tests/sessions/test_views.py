@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import time
 from datetime import timedelta
 
@@ -12,13 +11,13 @@ from sqlalchemy import select
 
 from tests.factories import login
 from tests.sessions.conftest import Care
+from tests.sessions.conftest import visit_for
 from webapp import localtime
 from webapp.extensions import db
 from webapp.models import Appointment
 from webapp.models import AppointmentKind
 from webapp.models import AppointmentStatus
 from webapp.models import now_utc
-from webapp.sessions import booking
 
 
 def next_week() -> str:
@@ -170,25 +169,15 @@ def test_the_client_sees_the_next_session_on_today(app: Flask, london: Care) -> 
 
 def test_staff_record_attended_or_missed_once_a_visit_has_started(app: Flask, london: Care) -> None:
     started = now_utc() - timedelta(hours=1)
-    visit = booking.book(
-        db.session,
-        london.client,
-        london.team.visit(AppointmentKind.PHYSIO),
-        day=localtime.local_day(started, "Europe/London"),
-        clock=localtime.wall_clock(started, "Europe/London").time(),
-        by=london.admin,
-        request_key=str(uuid.uuid4()),
-        now=started - timedelta(days=1),
+    visit = visit_for(
+        london,
+        AppointmentKind.PHYSIO,
+        localtime.local_day(started, "Europe/London"),
+        localtime.wall_clock(started, "Europe/London").time(),
+        started - timedelta(days=1),
     )
-    future = booking.book(
-        db.session,
-        london.client,
-        london.team.visit(AppointmentKind.PHYSIO),
-        day=(now_utc() + timedelta(days=2)).date(),
-        clock=time(9),
-        by=london.admin,
-        request_key=str(uuid.uuid4()),
-        now=now_utc(),
+    future = visit_for(
+        london, AppointmentKind.PHYSIO, (now_utc() + timedelta(days=2)).date(), time(9), now_utc()
     )
     db.session.commit()
     http = app.test_client()

@@ -86,8 +86,14 @@ def write_note(
     if already is not None:
         return already
     _on_team(author, client)
-    if appointment is not None and appointment.client_id != client.id:
-        raise CareTeamError("Choose one of this client's visits.", "appointment_id")
+    if appointment is not None and (
+        appointment.client_id != client.id
+        or appointment.status.is_cancelled
+        or appointment.starts_at > now
+    ):
+        raise CareTeamError(
+            "Choose one of this client's visits that has taken place.", "appointment_id"
+        )
     note = SessionNote(
         client_id=client.id,
         appointment_id=appointment.id if appointment else None,
@@ -142,7 +148,16 @@ def notes_for(session: Session, client: User, limit: int = 50) -> list[SessionNo
 
 def summaries_for(session: Session, client: User, limit: int = 20) -> list[SessionNote]:
     """The notes that carry a summary written for the client, newest first."""
-    return [note for note in notes_for(session, client, limit=200) if note.for_client][:limit]
+    query = (
+        select(SessionNote)
+        .where(
+            SessionNote.client_id == client.id,
+            (SessionNote.client_summary != "") | (SessionNote.client_next_steps != ""),
+        )
+        .order_by(SessionNote.written_at.desc(), SessionNote.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
 
 
 def latest_summary(session: Session, client: User, now: datetime) -> SessionNote | None:

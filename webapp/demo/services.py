@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from dataclasses import replace
 from datetime import datetime
+from datetime import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +27,10 @@ from ..pathway import services as pathway
 from ..programmes import services as programmes
 from .diary import seed_diary
 from .programmes import seed_programme
+from .sessions import Correction
+from .sessions import DemoReferral
+from .sessions import VisitPlan
+from .sessions import seed_sessions
 
 DOMAIN = "demo.continuum.test"
 
@@ -73,6 +79,7 @@ class ClientStory:
     pain: tuple[float, float] = (6, 3)  # diary pain at the start of care and now
     flare_days_ago: tuple[int, int] | None = None  # a flare from/to this many days ago
     activities: tuple[str, ...] = ("Sit at my desk for an hour", "Sleep through the night")
+    visits: VisitPlan = VisitPlan(0, time(10))  # when they come in, and what the team shares
 
 
 CLIENTS = [
@@ -96,6 +103,28 @@ CLIENTS = [
         programme_change="You're managing the chin tucks easily, so let's hold each one longer.",
         pain=(6.5, 2.8),
         activities=("Work a full day at my desk", "Swim 20 lengths", "Look over my shoulder"),
+        visits=VisitPlan(
+            0,
+            time(10),
+            referrals=(
+                DemoReferral(
+                    "Tom Okafor",
+                    after_visit=3,
+                    reason="Pins and needles into the right hand the evening after massage, gone "
+                    "by the morning. Please check his neck and arm before the next massage.",
+                    body_region="neck",
+                    urgency="soon",
+                    focus="Check the nerves to the right arm; which positions are fine for "
+                    "massage.",
+                    hours_later=23,
+                    acknowledged_hours_later=3,
+                    follow_up="Checked the neck and right arm after Tom's referral about pins "
+                    "and needles: strength, feeling and reflexes normal, none since. Most likely "
+                    "from lying on the right side during massage; agreed to use the left side "
+                    "only.",
+                ),
+            ),
+        ),
     ),
     ClientStory(
         "Jordan Lee",
@@ -118,6 +147,23 @@ CLIENTS = [
         pain=(6, 3),
         flare_days_ago=(9, 3),
         activities=("Run 5 km", "Go down stairs", "Kick a ball"),
+        visits=VisitPlan(
+            3,
+            time(17),
+            physio_minutes=45,
+            referrals=(
+                DemoReferral(
+                    "Grace Murphy",
+                    after_visit=1,
+                    reason="Calves tight and sore since he went back to running, and the left "
+                    "knee aches going downhill. Recovery massage would help him keep to the "
+                    "walk-jog plan.",
+                    body_region="calf_left",
+                    focus="Both calves, the left more than the right, and the outside of the "
+                    "left thigh.",
+                ),
+            ),
+        ),
     ),
     ClientStory(
         "Chloe Bennett",
@@ -129,6 +175,7 @@ CLIENTS = [
         adherence=0.7,
         stopped_days_ago=10,
         pain=(5, 4),
+        visits=VisitPlan(1, time(16), cancelled=(2,), missed=(1,)),
     ),
     ClientStory(
         "Daniel Evans",
@@ -153,6 +200,31 @@ CLIENTS = [
                 "build strength so it stays that way.",
             ),
         ),
+        visits=VisitPlan(
+            0,
+            time(14),
+            physio_minutes=45,
+            physio_first=True,
+            cancelled=(7,),
+            referrals=(
+                DemoReferral(
+                    "Hannah Lewis",
+                    after_visit=1,
+                    reason="The tightness in his left buttock comes back two days after each "
+                    "massage, mostly after lifting days. Could the strength work be loading it?",
+                    body_region="buttock_left",
+                    focus="His lifting technique and left hip strength.",
+                ),
+            ),
+            correction=Correction(
+                "Hannah Lewis",
+                visit=2,
+                findings="Right buttock tight and tender at one spot; eased with sustained "
+                "pressure.",
+                addendum="Correction: left side, not right. The tight, tender spot is in the "
+                "left buttock, as Daniel marks in his diary.",
+            ),
+        ),
     ),
     ClientStory(
         "Fatima Khan",
@@ -162,6 +234,7 @@ CLIENTS = [
         "Type for an afternoon without forearm pain.",
         10,
         adherence=0.7,
+        visits=VisitPlan(1, time(12)),
     ),
     ClientStory(
         "Oliver Price",
@@ -170,6 +243,7 @@ CLIENTS = [
         ("Tom Okafor", "Grace Murphy"),
         "Walk to the shops without a stick after my knee replacement.",
         21,
+        visits=VisitPlan(0, time(11, 30), physio_minutes=45),
     ),
     ClientStory(
         "Ruby Clarke",
@@ -200,6 +274,21 @@ CLIENTS = [
                 "mobility work where we left off.",
             ),
         ),
+        visits=VisitPlan(
+            2,
+            time(9, 30),
+            referrals=(
+                DemoReferral(
+                    "Sam Patel",
+                    after_visit=1,
+                    reason="Turning her neck is easier, but her upper back and the right side of "
+                    "her neck tighten up again by the end of each week.",
+                    body_region="upper_back",
+                    focus="Upper back and the right side of the neck; light pressure, as the "
+                    "flare was recent.",
+                ),
+            ),
+        ),
     ),
     ClientStory(
         "Ethan Brown",
@@ -224,6 +313,7 @@ CLIENTS = [
                 "and running drills.",
             ),
         ),
+        visits=VisitPlan(0, time(16, 30), physio_minutes=45),
     ),
     ClientStory(
         "Isla Taylor",
@@ -233,6 +323,7 @@ CLIENTS = [
         "Sleep through the night; carry shopping without shoulder pain.",
         14,
         adherence=0.5,
+        visits=VisitPlan(2, time(9)),
     ),
 ]
 
@@ -358,6 +449,13 @@ def seed(session: Session, now: datetime, hash_profile: str, library_root: Path)
             stopped_days_ago=story.stopped_days_ago,
             flare_days_ago=story.flare_days_ago,
             activities=story.activities,
+        )
+        seed_sessions(
+            session,
+            plan=plan,
+            visits=story.visits,
+            now=now,
+            rng=random.Random("sessions:" + client.email),
         )
     return True
 
