@@ -59,11 +59,12 @@ def test_an_admin_books_a_combined_series_and_the_client_adds_it_to_their_calend
     look.check(client, "client-today-next-session")
     client.get_by_role("link", name="Sessions", exact=True).click()
     expect(client.get_by_role("heading", name="Your sessions")).to_be_visible()
-    booked = client.locator(".visit", has_text="07:30–08:30").first
-    expect(booked).to_contain_text("Bring")
+    expect(client.locator(".visit").first).to_contain_text("Bring")
+    booked = client.locator(".visit-row", has_text="07:30–08:30").first
+    expect(booked).to_contain_text("Massage and physiotherapy")
     look.check(client, "client-sessions")
     with client.expect_download() as download_info:
-        booked.get_by_role("link", name="Add to calendar").click()
+        booked.get_by_role("link", name=re.compile("Add to calendar")).click()
     path = Path(download_info.value.path())
     events = list(Calendar.from_ical(path.read_bytes()).walk("VEVENT"))
     assert len(events) == 1
