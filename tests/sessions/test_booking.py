@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import UTC
 from datetime import date
@@ -22,6 +23,7 @@ from webapp.models import AppointmentKind
 from webapp.models import AppointmentSeries
 from webapp.models import AppointmentStatus
 from webapp.models import Condition
+from webapp.models import User
 from webapp.sessions import booking
 from webapp.sessions.booking import BookingError
 
@@ -346,3 +348,50 @@ def test_the_schedule_covers_every_centre_a_therapist_works_at(london: Care, syd
     week = booking.schedule(db.session, london.physio, NOW, NOW + timedelta(days=7))
     assert week == [there, here] or week == [here, there]
     assert set(week) == {here, there}
+
+
+def test_two_bookings_at_once_cannot_double_book_a_therapist(
+    app, london: Care, database_url: str
+) -> None:  # type: ignore[no-untyped-def]
+    """Two admins book the same physio for the same hour at the same moment: one wins."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has one writer: concurrent bookings cannot interleave")
+    other = gen_client(london.client.centres[0], [london.massage, london.physio])
+    db.session.commit()
+    ids = [london.client.id, other.id]
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def attempt(client_id: int) -> None:
+        with app.app_context():
+            client = db.session.get(User, client_id)
+            physio = db.session.get(User, london.physio.id)
+            admin = db.session.get(User, london.admin.id)
+            team = booking.Team(massage=None, physio=physio)
+            barrier.wait()
+            try:
+                booking.book(
+                    db.session,
+                    client,
+                    team.visit(AppointmentKind.PHYSIO),
+                    day=date(2027, 3, 2),
+                    clock=time(10),
+                    by=admin,
+                    request_key=key(),
+                    now=NOW,
+                )
+                db.session.commit()
+                outcomes.append("booked")
+            except BookingError:
+                db.session.rollback()
+                outcomes.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["booked", "refused"]
+    assert count_appointments() == 1

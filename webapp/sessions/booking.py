@@ -469,7 +469,18 @@ def _with_rest(session: Session, appointment: Appointment) -> list[Appointment]:
 
 
 def _check_free(session: Session, appointments: list[Appointment], now: datetime) -> None:
-    """Refuse visits in the past, or that overlap the client's or a therapist's other visits."""
+    """Refuse visits in the past, or that overlap the client's or a therapist's other visits.
+
+    On PostgreSQL the people involved are locked first (in id order), so two bookings made at
+    the same moment for the same therapist are checked one after the other; SQLite has a
+    single writer anyway.
+    """
+    people = {a.client_id for a in appointments} | {
+        slot.therapist_id for a in appointments for slot in a.slots
+    }
+    session.execute(
+        select(User.id).where(User.id.in_(people)).order_by(User.id).with_for_update()
+    ).all()
     timezone = appointments[0].centre.timezone
     ids = [a.id for a in appointments if a.id is not None]
     for appointment in appointments:
