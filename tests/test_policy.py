@@ -324,6 +324,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("careteam.add_addendum", "POST"): team(422),
     ("careteam.refer", "GET"): team(200),
     ("careteam.refer", "POST"): team(422),
+    # The pre-session brief carries notes, so it is the care team's too.
+    ("brief.brief", "GET"): team(200),
     ("careteam.inbox", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
     # The world's referral goes from massage to physio: only physio acknowledges it.
     ("careteam.acknowledge", "POST"): team(302) | {"massage_team": 403},

@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .brief.views import bp as brief_bp
     from .careteam.views import bp as careteam_bp
     from .caseload.views import bp as caseload_bp
     from .diary.views import bp as diary_bp
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
         diary_bp,
         sessions_bp,
         careteam_bp,
+        brief_bp,
         library_bp,
         caseload_bp,
         admin_bp,

@@ -1,14 +1,16 @@
-"""The therapist's home: their caseload."""
+"""The therapist's home: their caseload, the most urgent flags first."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 from flask import render_template
+from flask import request
 from flask_login import current_user
 
+from .. import localtime
 from .. import policy
-from ..diary import services as diary
 from ..extensions import db
+from ..models import Condition
 from ..models import Role
 from ..models import now_utc
 from . import services
@@ -19,8 +21,26 @@ bp = Blueprint("caseload", __name__, url_prefix="/caseload")
 @bp.get("/")
 @policy.roles(Role.THERAPIST)
 def index() -> str:
-    """List the clients on the therapist's care teams with condition, phase and centre."""
-    plans = services.caseload(db.session, current_user)
-    alerts = diary.open_alerts(db.session, [plan.client_id for plan in plans])
-    flagged = {alert.client_id for alert in alerts}
-    return render_template("caseload/index.html", plans=plans, flagged=flagged, now=now_utc())
+    """The therapist's clients with flags, sparklines, last entry and next visit; filterable."""
+    filters = services.Filters(
+        centre_id=request.args.get("centre", type=int),
+        phase=request.args.get("phase", type=int),
+        condition=request.args.get("condition") or None,
+    )
+    now = now_utc()
+    rows, plans = services.rows(db.session, current_user, now, filters)
+    centres = {p.centre_id: p.centre for p in plans}
+    return render_template(
+        "caseload/index.html",
+        rows=rows,
+        total=len(plans),
+        filters=filters,
+        centres=sorted(centres.values(), key=lambda c: c.name),
+        conditions=sorted({p.condition for p in plans}, key=lambda c: c.value),
+        all_conditions=Condition,
+        today=localtime.local_day(now, current_user.centres[0].timezone)
+        if current_user.centres
+        else now.date(),
+        since=services.since,
+        now=now,
+    )

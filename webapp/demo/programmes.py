@@ -52,7 +52,8 @@ def seed_programme(
             for session_number in range(_sessions_due(rx, day)):
                 if rng.random() > adherence:
                     continue
-                recent_flare = too_hard == rx.exercise_id and (today - day).days <= 8
+                recent_flare = too_hard is not None and too_hard == rx.exercise.id
+                recent_flare = recent_flare and (today - day).days <= 8
                 _log(session, rng, client, rx, day, zone, session_number, recent_flare)
         day += timedelta(days=1)
 

@@ -37,6 +37,11 @@ class Chart:
     marks: list[tuple[float, str]] = field(default_factory=list)
     x_ticks: list[tuple[float, str]] = field(default_factory=list)
     y_ticks: list[tuple[float, str]] = field(default_factory=list)
+    baseline: float | None = None
+    baseline_y: float | None = None
+    band: tuple[float, float] | None = None  # y of the top and bottom of the MCID band
+    sleep_line: str = ""
+    stress_line: str = ""
 
     @property
     def has_data(self) -> bool:
@@ -73,9 +78,19 @@ def daily(entries: list[DiaryEntry], first: date, last: date) -> list[Day]:
     return days
 
 
-def build(days: list[Day], marks: list[tuple[date, str]]) -> Chart:
-    """Lay the days out on a 0–10 scale; gaps in the diary stay gaps in the line."""
-    chart = Chart(days=days)
+def build(
+    days: list[Day],
+    marks: list[tuple[date, str]],
+    baseline: float | None = None,
+    band: float | None = None,
+    with_sleep_and_stress: bool = False,
+) -> Chart:
+    """Lay the days out on a 0–10 scale; gaps in the diary stay gaps in the line.
+
+    With a ``baseline``, draw it and, with ``band``, the band of changes smaller than the
+    minimal clinically important change around it; sleep and stress can ride along.
+    """
+    chart = Chart(days=days, baseline=baseline)
     if not days:
         return chart
     span = max(len(days) - 1, 1)
@@ -113,4 +128,15 @@ def build(days: list[Day], marks: list[tuple[date, str]]) -> Chart:
     for index in range(0, len(days), step):
         chart.x_ticks.append((x(index), f"{days[index].day.day} {days[index].day:%b}"))
     chart.y_ticks = [(y(v), str(v)) for v in (0, 2, 4, 6, 8, 10)]
+    if baseline is not None:
+        chart.baseline_y = y(baseline)
+        if band:
+            chart.band = (y(min(baseline + band, 10)), y(max(baseline - band, 0)))
+    if with_sleep_and_stress:
+        chart.sleep_line = " ".join(
+            f"{x(i)},{y(d.sleep)}" for i, d in enumerate(days) if d.sleep is not None
+        )
+        chart.stress_line = " ".join(
+            f"{x(i)},{y(d.stress)}" for i, d in enumerate(days) if d.stress is not None
+        )
     return chart

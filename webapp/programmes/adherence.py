@@ -96,6 +96,31 @@ def _done(
     return done
 
 
+def done_for(
+    session: Session, programmes: list[Programme], timezone_of: dict[int, str], now: datetime
+) -> dict[int, dict[str, Counter[date]]]:
+    """``_done`` for many programmes (keyed by programme id) in one grouped query."""
+    slot_of: dict[int, tuple[int, str]] = {}
+    first: date | None = None
+    for programme in programmes:
+        start, _today = _window(now, timezone_of[programme.client_id])
+        first = start if first is None else min(first, start)
+        for row in _recent_rows(programme, start, timezone_of[programme.client_id]):
+            slot_of[row.id] = (programme.id, row.slot)
+    done: dict[int, dict[str, Counter[date]]] = {p.id: defaultdict(Counter) for p in programmes}
+    if not slot_of:
+        return done
+    rows = session.execute(
+        select(ExerciseLog.prescription_id, ExerciseLog.local_date, func.count())
+        .where(ExerciseLog.prescription_id.in_(list(slot_of)), ExerciseLog.local_date >= first)
+        .group_by(ExerciseLog.prescription_id, ExerciseLog.local_date)
+    )
+    for prescription_id, day, count in rows:
+        programme_id, slot = slot_of[prescription_id]
+        done[programme_id][slot][day] += count
+    return done
+
+
 @dataclass(frozen=True)
 class _Dose:
     """What one prescription asks for, read once into plain numbers for the day loops."""
