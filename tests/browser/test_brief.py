@@ -104,3 +104,13 @@ def test_rising_pain_tops_the_caseload_and_the_brief_explains(
     expect(page.locator("svg.chart polyline.sleep")).to_have_count(1)
     expect(page.get_by_role("heading", name=re.compile("Ready to move on"))).to_be_visible()
     look.check(page, "therapist-brief")
+
+
+def test_a_client_sees_how_they_are_doing(page: Page, look: Looker) -> None:
+    sign_in(page, email_for("Alex Morgan"), password_for("Alex Morgan"))
+    page.get_by_role("link", name="Diary").click()
+    page.get_by_role("link", name="How you're doing").click()
+    expect(page.get_by_role("heading", name="How you're doing")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Your pain has averaged \d"))).to_be_visible()
+    expect(page.get_by_text("Amber")).to_have_count(0)
+    look.check(page, "client-progress")

@@ -118,37 +118,48 @@ def flare(record: ClientRecord, limits: Thresholds) -> Flag | None:
     return None
 
 
+def _flare_runs(record: ClientRecord) -> list[tuple[date, date]]:
+    """Each flare as (first day, last day): consecutive flare days are one flare."""
+    runs: list[tuple[date, date]] = []
+    for day in record.days:
+        if not day.flare:
+            continue
+        if runs and (day.day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day.day)
+        else:
+            runs.append((day.day, day.day))
+    return runs
+
+
 def flare_pattern(record: ClientRecord, limits: Thresholds) -> Flag | None:
     """F2: 2+ flares in 7 days, a flare lasting over 7 days, or flares after visits."""
-    week = record.last_week
-    starts = [d for i, d in enumerate(week) if d.flare and (i == 0 or not week[i - 1].flare)]
+    runs = _flare_runs(record)
+    week_start = record.today - timedelta(days=6)
+    starts = [first for first, _last in runs if first >= week_start]
     if len(starts) >= limits.flares_in_week:
-        began = ", ".join(_d(d.day) for d in starts)
+        began = ", ".join(_d(d) for d in starts)
         why = f"{len(starts)} flares in the last 7 days (starting {began}): review load and plan"
         return Flag("F2", AMBER, "Flare pattern", why, weight=len(starts))
-    # A flare still going (or only just over) that has lasted more than a week.
-    longest, run_end = 0, None
-    run = 0
-    for day in record.days:
-        if day.flare:
-            run += 1
-            if run > longest:
-                longest, run_end = run, day.day
-        else:
-            run = 0
-    if longest > limits.long_flare_days and run_end and (record.today - run_end).days < 7:
-        why = f"A flare lasting {longest} days in a row, to {_d(run_end)}"
-        return Flag("F2", AMBER, "Flare pattern", why, weight=longest)
-    recent = record.span(record.today, limits.pattern_days)
+    long = [
+        (first, last)
+        for first, last in runs
+        if (last - first).days + 1 > limits.long_flare_days and last >= week_start
+    ]
+    if long:
+        first, last = long[-1]
+        length = (last - first).days + 1
+        why = f"A flare lasting {length} days in a row, to {_d(last)}"
+        return Flag("F2", AMBER, "Flare pattern", why, weight=length)
+    since = record.today - timedelta(days=limits.pattern_days - 1)
     after_visits = [
-        d.day
-        for d in recent
-        if d.flare and any(0 <= (d.day - visit).days <= 1 for visit in record.sessions)
+        first
+        for first, _last in runs
+        if first >= since and any(0 <= (first - visit).days <= 1 for visit in record.sessions)
     ]
     if len(after_visits) >= limits.flares_after_sessions:
         days = ", ".join(_d(d) for d in after_visits)
         why = (
-            f"Flares on the day of or after a visit, {len(after_visits)} times in "
+            f"Flares starting on the day of or after a visit, {len(after_visits)} times in "
             f"{limits.pattern_days} days ({days})"
         )
         return Flag("F2", AMBER, "Flare pattern", why)

@@ -127,7 +127,7 @@ def build(
         chart=diary_chart.build(days, marks, record.baseline, band, with_sleep_and_stress=True),
         exercises=_exercises(session, client, plan.centre.timezone, period_start, now),
         adherence_14=record.adherence_14,
-        psfs=_psfs(session, client),
+        psfs=psfs_rows(session, client),
         red_flags=[(d, t) for d, t in record.screens if d >= period_start and t],
         notes=_notes_since(session, client, since),
         referrals=[r for r in careteam.referrals_for(session, client) if r.is_open],
@@ -142,7 +142,8 @@ def _exercises(
     programme = programmes.programme_of(session, client)
     if programme is None:
         return []
-    figures = adherence.programme_adherence(session, programme, timezone, now)
+    # Whole days only, like the flags: today isn't over yet.
+    figures = adherence.programme_adherence(session, programme, timezone, now - timedelta(days=1))
     slot_of = {rx.id: rx.slot for rx in programme.prescriptions}
     logs: dict[str, list[ExerciseLog]] = defaultdict(list)
     for log in session.scalars(
@@ -171,7 +172,7 @@ def _exercises(
     return rows
 
 
-def _psfs(session: Session, client: User) -> list[PsfsRow]:
+def psfs_rows(session: Session, client: User) -> list[PsfsRow]:
     rows = []
     for activity in session.scalars(
         select(PsfsActivity).where(

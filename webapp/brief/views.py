@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import render_template
+from flask_login import current_user
 
 from .. import policy
+from ..diary import chart as diary_chart
 from ..extensions import db
 from ..models import Role
 from ..models import User
 from ..models import now_utc
 from . import services
+from .progress import summarise
+from .record import gather
 
 bp = Blueprint("brief", __name__)
 
@@ -23,4 +27,21 @@ def brief(client: User) -> str:
     found = services.build(db.session, client, now_utc())
     return render_template(
         "brief/brief.html", client=client, brief=found, red_flag_text=services.red_flag_text
+    )
+
+
+@bp.get("/progress")
+@policy.roles(Role.CLIENT)
+def progress() -> str:
+    """The client's own progress in plain words: trends and what is going well."""
+    plan = current_user.active_care_plan
+    if plan is None:
+        return render_template("brief/progress.html", summary=None, chart=None)
+    record = gather(db.session, [plan], now_utc())[current_user.id]
+    days = record.span(record.today, 14)
+    marks = [(d, "Session") for d in record.sessions]
+    return render_template(
+        "brief/progress.html",
+        summary=summarise(record, services.psfs_rows(db.session, current_user)),
+        chart=diary_chart.build(days, marks),
     )

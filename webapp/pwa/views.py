@@ -114,7 +114,15 @@ def offline() -> str:
 
 # Client pages a phone may keep a copy of, to open without signal (never staff pages).
 OFFLINE_PAGES = frozenset(
-    {"pathway.today", "pathway.timeline", "diary.history", "diary.checkin", "programmes.exercise"}
+    {
+        "pathway.today",
+        "pathway.timeline",
+        "diary.history",
+        "diary.checkin",
+        "programmes.exercise",
+        "sessions.index",
+        "brief.progress",
+    }
 )
 
 
