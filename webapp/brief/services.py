@@ -18,6 +18,7 @@ from .. import localtime
 from ..careteam import services as careteam
 from ..diary import chart as diary_chart
 from ..diary.measures import RED_FLAG_KEYS
+from ..models import Appointment
 from ..models import CarePlan
 from ..models import Difficulty
 from ..models import ExerciseLog
@@ -76,7 +77,7 @@ class Brief:
     red_flags: list[tuple[date, list[str]]]
     notes: list[SessionNote]
     referrals: list[Referral]
-    next_visit: object | None
+    next_visit: Appointment | None
 
     @property
     def period_days(self) -> int:
