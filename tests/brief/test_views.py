@@ -139,3 +139,27 @@ def test_the_client_sees_friendly_progress_never_flag_wording(app: Flask) -> Non
         for clinical in ("Pain worsening", "Amber", "P1", "flag", "threshold", "MCID"):
             assert clinical not in body, (client.name, clinical)
     assert "a bit higher than when you started" in body
+
+
+def row_of(page: str, name: str) -> str:
+    """The caseload row that names this client."""
+    rows = page.split('<li class="card caseload-row">')[1:]
+    return next(row for row in rows if f">{name}</a>" in row)
+
+
+def test_the_caseload_cache_never_shows_stale_flags(app: Flask) -> None:
+    *_, physio, steady, _rising, _fresh = world()
+    http = app.test_client()
+    login(http, physio)
+    before = http.get("/caseload/").get_data(as_text=True)
+    assert "Severe pain" not in row_of(before, "Steady Sue")
+    for days_ago in range(2):  # two bad days, logged after the page was first drawn
+        log(steady, days_ago, 8, pain_worst=9)
+    db.session.commit()
+    after = http.get("/caseload/").get_data(as_text=True)
+    assert "Severe pain" in row_of(after, "Steady Sue")
+    # A rating changed later (no new row) is seen too.
+    log(steady, 0, 3, pain_worst=3)  # today's check-in again: it updates the first
+    db.session.commit()
+    again = http.get("/caseload/").get_data(as_text=True)
+    assert "Worst pain 8 or more on 2" not in row_of(again, "Steady Sue")

@@ -11,26 +11,31 @@ from collections import Counter
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
-from statistics import mean
 from statistics import median
+from typing import Any
 
+from sqlalchemy import String
 from sqlalchemy import and_
+from sqlalchemy import case
 from sqlalchemy import func
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import type_coerce
 from sqlalchemy.orm import Session
-from sqlalchemy.orm import selectinload
 
 from ..diary.chart import Day
-from ..diary.chart import daily
+from ..diary.chart import DayTotal
+from ..diary.chart import from_totals
 from ..localtime import local_day
 from ..models import Appointment
 from ..models import AppointmentStatus
 from ..models import CarePlan
 from ..models import DiaryEntry
+from ..models import EntryKind
 from ..models import ExerciseLog
 from ..models import GlobalRating
 from ..models import Prescription
@@ -43,6 +48,17 @@ from .thresholds import Thresholds
 
 WINDOW_DAYS = 42  # enough for a 14-day median before the last week and a 4-week plateau
 BASELINE_DAYS = 7
+
+
+def mean(values: list[float] | list[int]) -> float:
+    """A plain mean (``statistics.mean`` is exact but slow, and the caseload calls this a lot)."""
+    return sum(values) / len(values)
+
+
+def as_day(value: date | str) -> date:
+    """A date from the database: PostgreSQL gives dates, SQLite ISO text (read as text, since
+    SQLAlchemy's SQLite date parsing is slow over tens of thousands of rows)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 @dataclass(frozen=True)
@@ -75,7 +91,10 @@ class ClientRecord:
 
     def span(self, last: date, length: int) -> list[Day]:
         """The ``length`` days ending on ``last`` (those the record holds)."""
-        return [d for d in self.days if last - timedelta(days=length - 1) <= d.day <= last]
+        if not self.days:
+            return []
+        end = (last - self.days[0].day).days + 1
+        return self.days[max(end - length, 0) : max(end, 0)]
 
     def mean_pain(self, last: date, limits: Thresholds, length: int = 7) -> float | None:
         """Mean daily pain over ``length`` days to ``last``, if enough days were logged."""
@@ -115,11 +134,23 @@ def gather(
     ids = list(today_of)
     earliest = min(first_of.values())
 
-    entries: dict[int, list[DiaryEntry]] = defaultdict(list)
-    for entry in session.scalars(
-        select(DiaryEntry).where(DiaryEntry.client_id.in_(ids), DiaryEntry.local_date >= earliest)
+    flare = func.max(case((DiaryEntry.flare.is_(True), 1), else_=0))
+    checkin = DiaryEntry.kind == EntryKind.CHECKIN
+    totals: dict[int, dict[date, DayTotal]] = defaultdict(dict)
+    for cid, day, pain, worst, sleep, stress, flared in session.execute(
+        select(
+            DiaryEntry.client_id,
+            type_coerce(DiaryEntry.local_date, String),
+            func.avg(DiaryEntry.pain_now),
+            func.max(case((checkin, DiaryEntry.pain_worst))),
+            func.max(case((checkin, DiaryEntry.sleep))),
+            func.max(case((checkin, DiaryEntry.stress))),
+            flare,
+        )
+        .where(DiaryEntry.client_id.in_(ids), DiaryEntry.local_date >= earliest)
+        .group_by(DiaryEntry.client_id, DiaryEntry.local_date)
     ):
-        entries[entry.client_id].append(entry)
+        totals[cid][as_day(day)] = DayTotal(float(pain), worst, sleep, stress, bool(flared))
 
     last_entry = dict(
         session.execute(
@@ -130,16 +161,22 @@ def gather(
     )
     baselines = _baselines(session, plans)
 
-    exercise_pain: dict[int, dict[date, list[int]]] = defaultdict(lambda: defaultdict(list))
-    exercise_counts: dict[int, Counter[date]] = defaultdict(Counter)
-    for client_id, day, pain in session.execute(
-        select(ExerciseLog.client_id, ExerciseLog.local_date, ExerciseLog.pain_during).where(
-            ExerciseLog.client_id.in_(ids), ExerciseLog.local_date >= earliest
+    exercise_pain: dict[int, dict[date, list[int]]] = defaultdict(dict)
+    exercise_counts: dict[int, dict[date, int]] = defaultdict(dict)
+    for client_id, day, count, pain in session.execute(
+        select(
+            ExerciseLog.client_id,
+            type_coerce(ExerciseLog.local_date, String),
+            func.count(),
+            func.max(ExerciseLog.pain_during),
         )
+        .where(ExerciseLog.client_id.in_(ids), ExerciseLog.local_date >= earliest)
+        .group_by(ExerciseLog.client_id, ExerciseLog.local_date)
     ):
-        exercise_counts[client_id][day] += 1
+        day = as_day(day)
+        exercise_counts[client_id][day] = count
         if pain is not None:
-            exercise_pain[client_id][day].append(pain)
+            exercise_pain[client_id][day] = [pain]  # the day's highest
 
     fortnight = _adherence(session, ids, today_of, plans, now)
     psfs, psfs_best = _psfs(session, ids)
@@ -179,11 +216,11 @@ def gather(
             today=today_of[cid],
             start=plan.start_date,
             phase=plan.phase,
-            days=daily(entries[cid], first_of[cid], today_of[cid]),
+            days=from_totals(totals[cid], first_of[cid], today_of[cid]),
             baseline=baselines.get(cid),
-            exercise_pain={d: v for d, v in exercise_pain[cid].items()},
+            exercise_pain=exercise_pain[cid],
             exercise_days=sorted(exercise_counts[cid]),
-            exercise_counts=dict(exercise_counts[cid]),
+            exercise_counts=exercise_counts[cid],
             adherence_14=fortnight.get(cid),
             psfs=psfs.get(cid, []),
             psfs_best=psfs_best.get(cid, []),
@@ -228,7 +265,7 @@ def _baselines(session: Session, plans: list[CarePlan]) -> dict[int, float]:
     ):
         daily_values[cid][day].append(pain)
     return {
-        cid: round(mean(mean(values) for values in by_day.values()), 1)
+        cid: round(mean([mean(values) for values in by_day.values()]), 1)
         for cid, by_day in daily_values.items()
     }
 
@@ -240,24 +277,55 @@ def _adherence(
     plans: list[CarePlan],
     now: datetime,
 ) -> dict[int, int | None]:
-    """Percent of prescribed sessions done in the 14 days before today, per client."""
-    programmes = list(
-        session.scalars(
-            select(Programme)
-            .where(Programme.client_id.in_(ids))
-            .options(selectinload(Programme.prescriptions).selectinload(Prescription.exercise))
-        )
-    )
+    """Percent of prescribed sessions done in the 14 days before today, per client.
+
+    Reads plain rows rather than ORM objects: a caseload has hundreds of prescriptions.
+    """
     zone_of = {p.client_id: p.centre.timezone for p in plans}
-    yesterday = now - timedelta(days=1)
-    done = adherence.done_for(session, programmes, zone_of, yesterday)
-    found = {}
-    for programme in programmes:
-        figures = adherence.programme_adherence(
-            session, programme, zone_of[programme.client_id], yesterday, done[programme.id]
+    first = min(today_of.values()) - timedelta(days=14)
+    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
+    rows = session.execute(
+        select(
+            Programme.client_id,
+            Prescription.id,
+            Prescription.slot,
+            Prescription.started_at,
+            Prescription.ended_at,
+            Prescription.times_per_day,
+            Prescription.days_per_week,
         )
-        found[programme.client_id] = figures.last_14_days.percent
-    return found
+        .join(Programme, Prescription.programme_id == Programme.id)
+        .where(
+            Programme.client_id.in_(ids),
+            Prescription.ended_at.is_(None) | (Prescription.ended_at >= since),
+        )
+    ).all()
+    slot_of = {row.id: (row.client_id, row.slot) for row in rows}
+    done: dict[int, dict[str, Counter[date]]] = defaultdict(lambda: defaultdict(Counter))
+    if slot_of:
+        for prescription_id, day, count in session.execute(
+            select(
+                ExerciseLog.prescription_id,
+                type_coerce(ExerciseLog.local_date, String),
+                func.count(),
+            )
+            .where(ExerciseLog.prescription_id.in_(list(slot_of)), ExerciseLog.local_date >= first)
+            .group_by(ExerciseLog.prescription_id, ExerciseLog.local_date)
+        ):
+            client_id, slot = slot_of[prescription_id]
+            done[client_id][slot][as_day(day)] += count
+    by_client: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        by_client[row.client_id].append(row)
+    programmes = set(
+        session.scalars(select(Programme.client_id).where(Programme.client_id.in_(ids)))
+    )
+    return {
+        cid: adherence.fortnight(
+            by_client[cid], zone_of[cid], today_of[cid] - timedelta(days=1), done[cid]
+        ).percent
+        for cid in programmes
+    }
 
 
 def _psfs(
@@ -280,3 +348,99 @@ def _psfs(
         for cid, weeks in by_week.items()
     }
     return means, best
+
+
+# --- A per-process cache for the caseload --------------------------------------------------------
+
+_CACHE: dict[int, tuple[tuple[Any, ...], ClientRecord]] = {}
+CACHE_LIMIT = 20_000
+
+
+def gather_cached(
+    session: Session, plans: list[CarePlan], now: datetime
+) -> dict[int, ClientRecord]:
+    """``gather``, reusing records whose data has not changed since they were made.
+
+    Each client's fingerprint (row counts, latest change times and sums of what the rules
+    read, their plan and today's date) comes from a few grouped queries that return one row
+    per client; only clients whose fingerprint moved are gathered again. Every process keeps
+    its own cache, and a fingerprint is exact, so several web instances never disagree.
+    """
+    if not plans:
+        return {}
+    keys = _fingerprints(session, plans, now)
+    found: dict[int, ClientRecord] = {}
+    stale = []
+    for plan in plans:
+        cached = _CACHE.get(plan.client_id)
+        if cached is not None and cached[0] == keys[plan.client_id]:
+            found[plan.client_id] = cached[1]
+        else:
+            stale.append(plan)
+    if stale:
+        if len(_CACHE) > CACHE_LIMIT:
+            _CACHE.clear()
+        for client_id, record in gather(session, stale, now).items():
+            _CACHE[client_id] = (keys[client_id], record)
+            found[client_id] = record
+    return found
+
+
+def _fingerprints(
+    session: Session, plans: list[CarePlan], now: datetime
+) -> dict[int, tuple[Any, ...]]:
+    today_of = {p.client_id: local_day(now, p.centre.timezone) for p in plans}
+    ids = list(today_of)
+    earliest = min(today_of.values()) - timedelta(days=WINDOW_DAYS)
+    since = now - timedelta(days=WINDOW_DAYS + 1)
+    parts: dict[int, list[Any]] = {
+        p.client_id: [today_of[p.client_id], p.id, p.phase, p.start_date, p.centre.timezone]
+        for p in plans
+    }
+    queries = [
+        select(
+            DiaryEntry.client_id,
+            func.count(),
+            func.max(DiaryEntry.updated_at),
+            func.sum(DiaryEntry.pain_now),
+            func.max(DiaryEntry.local_date),
+        )
+        .where(DiaryEntry.client_id.in_(ids), DiaryEntry.local_date >= earliest)
+        .group_by(DiaryEntry.client_id),
+        select(
+            ExerciseLog.client_id,
+            func.count(),
+            func.max(ExerciseLog.id),
+            func.sum(func.coalesce(ExerciseLog.pain_during, -1)),
+        )
+        .where(ExerciseLog.client_id.in_(ids), ExerciseLog.local_date >= earliest)
+        .group_by(ExerciseLog.client_id),
+        select(Programme.client_id, Programme.version).where(Programme.client_id.in_(ids)),
+        select(
+            PsfsActivity.client_id,
+            func.count(PsfsScore.id),
+            func.max(PsfsScore.recorded_at),
+            func.sum(PsfsScore.score),
+        )
+        .join(PsfsScore.activity)
+        .where(PsfsActivity.client_id.in_(ids))
+        .group_by(PsfsActivity.client_id),
+        select(GlobalRating.client_id, func.count(), func.max(GlobalRating.recorded_at))
+        .where(GlobalRating.client_id.in_(ids))
+        .group_by(GlobalRating.client_id),
+        select(RedFlagScreen.client_id, func.count(), func.max(RedFlagScreen.recorded_at))
+        .where(RedFlagScreen.client_id.in_(ids), RedFlagScreen.local_date >= earliest)
+        .group_by(RedFlagScreen.client_id),
+        select(Appointment.client_id, func.count(), func.max(Appointment.updated_at))
+        .where(Appointment.client_id.in_(ids), Appointment.starts_at >= since)
+        .group_by(Appointment.client_id),
+    ]
+    for number, query in enumerate(queries):
+        for client_id, *values in session.execute(query):
+            parts[client_id].append((number, *values))
+    return {client_id: tuple(values) for client_id, values in parts.items()}
+
+
+def clear_cache() -> None:
+    """Forget every cached record (benchmarks measure the cold page with it)."""
+    _CACHE.clear()

@@ -48,33 +48,65 @@ class Chart:
         return any(d.pain is not None for d in self.days)
 
 
+@dataclass(frozen=True)
+class DayTotal:
+    """One local day's entries in a few numbers (summed in SQL for a caseload)."""
+
+    pain: float  # mean of the day's pain ratings
+    worst: int | None  # from the day's check-in
+    sleep: int | None
+    stress: int | None
+    flare: bool
+
+
 def daily(entries: list[DiaryEntry], first: date, last: date) -> list[Day]:
     """Summarise entries per local day, with a rolling 7-day mean of the daily pain."""
     by_day: dict[date, list[DiaryEntry]] = defaultdict(list)
     for entry in entries:
         by_day[entry.local_date].append(entry)
-    values: dict[date, float] = {}
-    days = []
-    day = first
-    while day <= last:
-        items = by_day.get(day, [])
-        pain = round(sum(e.pain_now for e in items) / len(items), 1) if items else None
-        if pain is not None:
-            values[day] = pain
-        window = [values[d] for d in values if day - timedelta(days=6) <= d <= day]
+    totals = {}
+    for day, items in by_day.items():
         checkin = next((e for e in items if e.kind.value == "checkin"), None)
+        totals[day] = DayTotal(
+            pain=sum(e.pain_now for e in items) / len(items),
+            worst=checkin.pain_worst if checkin else None,
+            sleep=checkin.sleep if checkin else None,
+            stress=checkin.stress if checkin else None,
+            flare=any(e.flare for e in items),
+        )
+    return from_totals(totals, first, last)
+
+
+def from_totals(totals: dict[date, DayTotal], first: date, last: date) -> list[Day]:
+    """Lay per-day totals out day by day, with the rolling 7-day mean, in one pass."""
+    count = (last - first).days + 1
+    pains: list[float | None] = []
+    for n in range(-6, count):
+        total = totals.get(first + timedelta(days=n))
+        pains.append(round(total.pain, 1) if total else None)
+    days: list[Day] = []
+    window_sum, window_n = 0.0, 0
+    for n in range(-6, count):
+        pain = pains[n + 6]
+        if pain is not None:
+            window_sum, window_n = window_sum + pain, window_n + 1
+        if n - 7 >= -6 and (old := pains[n - 7 + 6]) is not None:
+            window_sum, window_n = window_sum - old, window_n - 1
+        if n < 0:
+            continue
+        day = first + timedelta(days=n)
+        total = totals.get(day)
         days.append(
             Day(
                 day=day,
                 pain=pain,
-                worst=checkin.pain_worst if checkin else None,
-                sleep=checkin.sleep if checkin else None,
-                stress=checkin.stress if checkin else None,
-                flare=any(e.flare for e in items),
-                mean7=round(sum(window) / len(window), 1) if window else None,
+                worst=total.worst if total else None,
+                sleep=total.sleep if total else None,
+                stress=total.stress if total else None,
+                flare=bool(total and total.flare),
+                mean7=round(window_sum / window_n, 1) if window_n else None,
             )
         )
-        day += timedelta(days=1)
     return days
 
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -93,31 +95,6 @@ def _done(
     )
     for prescription_id, day, count in rows:
         done[slot_of[prescription_id]][day] += count
-    return done
-
-
-def done_for(
-    session: Session, programmes: list[Programme], timezone_of: dict[int, str], now: datetime
-) -> dict[int, dict[str, Counter[date]]]:
-    """``_done`` for many programmes (keyed by programme id) in one grouped query."""
-    slot_of: dict[int, tuple[int, str]] = {}
-    first: date | None = None
-    for programme in programmes:
-        start, _today = _window(now, timezone_of[programme.client_id])
-        first = start if first is None else min(first, start)
-        for row in _recent_rows(programme, start, timezone_of[programme.client_id]):
-            slot_of[row.id] = (programme.id, row.slot)
-    done: dict[int, dict[str, Counter[date]]] = {p.id: defaultdict(Counter) for p in programmes}
-    if not slot_of:
-        return done
-    rows = session.execute(
-        select(ExerciseLog.prescription_id, ExerciseLog.local_date, func.count())
-        .where(ExerciseLog.prescription_id.in_(list(slot_of)), ExerciseLog.local_date >= first)
-        .group_by(ExerciseLog.prescription_id, ExerciseLog.local_date)
-    )
-    for prescription_id, day, count in rows:
-        programme_id, slot = slot_of[prescription_id]
-        done[programme_id][slot][day] += count
     return done
 
 
@@ -219,6 +196,24 @@ def programme_adherence(
             by_exercise.append(SlotAdherence(current, week, fortnight))
     by_exercise.sort(key=lambda s: s.current.position)
     return ProgrammeAdherence(week_total, fortnight_total, by_exercise, sorted(days.items()))
+
+
+def fortnight(
+    rows: Sequence[Prescription | Any], timezone: str, today: date, done: dict[str, Counter[date]]
+) -> Adherence:
+    """Adherence over the 14 days to ``today`` from prescription rows (ORM objects, or plain
+    rows with the same columns, as a caseload reads them) and the logged counts per slot."""
+    first = today - timedelta(days=13)
+    by_slot: dict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.ended_at is None or local_day(row.ended_at, timezone) > first:
+            by_slot[row.slot].append(row)
+    total = NONE
+    for slot, slot_rows in by_slot.items():
+        doses = [_dose(row, timezone) for row in slot_rows]
+        figure, _days = _slot_adherence(doses, done.get(slot, Counter()), first, today)
+        total += figure
+    return total
 
 
 # --- Today ----------------------------------------------------------------------------------
