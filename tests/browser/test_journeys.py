@@ -66,7 +66,7 @@ def test_therapist_moves_a_client_on_and_the_client_sees_why(
     expect(page.get_by_role("heading", name="My clients")).to_be_visible()
     look.check(page, "therapist-home")
 
-    page.get_by_role("link", name=re.compile("Fatima Khan")).click()
+    page.get_by_role("link", name="Fatima Khan", exact=True).click()
     expect(page.get_by_role("heading", name="Fatima Khan")).to_be_visible()
     look.check(page, "therapist-client")
 
