@@ -326,6 +326,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("careteam.refer", "POST"): team(422),
     # The pre-session brief carries notes, so it is the care team's too.
     ("brief.brief", "GET"): team(200),
+    # Reminder settings and push subscriptions: each client their own.
+    ("reminders.settings", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("reminders.settings", "POST"): cells(LOGIN, clients=422, therapists=403, admins=403),
+    ("reminders.subscribe", "POST"): cells(LOGIN, clients=400, therapists=403, admins=403),
+    ("reminders.unsubscribe", "POST"): cells(LOGIN, clients=400, therapists=403, admins=403),
     ("brief.progress", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
     ("careteam.inbox", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
     # The world's referral goes from massage to physio: only physio acknowledges it.

@@ -18,6 +18,7 @@ from .extensions import htmx
 from .extensions import login_manager
 from .extensions import migrate
 from .formatting import register_formatting
+from .reminders import keys
 from .security import register_security
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -37,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
+    keys.load_into(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -71,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .pathway.views import bp as pathway_bp
     from .programmes.views import bp as programmes_bp
     from .pwa.views import bp as pwa_bp
+    from .reminders.views import bp as reminders_bp
     from .sessions.views import bp as sessions_bp
 
     blueprints = (
@@ -81,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
         sessions_bp,
         careteam_bp,
         brief_bp,
+        reminders_bp,
         library_bp,
         caseload_bp,
         admin_bp,
@@ -96,8 +100,10 @@ def register_commands(app: Flask) -> None:
     from .housekeeping.commands import clock_command
     from .housekeeping.commands import housekeeping_group
     from .library.commands import exercises_group
+    from .reminders.commands import reminders_group
 
     app.cli.add_command(demo_command)
     app.cli.add_command(clock_command)
     app.cli.add_command(housekeeping_group)
     app.cli.add_command(exercises_group)
+    app.cli.add_command(reminders_group)

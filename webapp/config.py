@@ -24,6 +24,11 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "SMTP_URL": "",
         "VAPID_PRIVATE_KEY": "",
         "VAPID_PUBLIC_KEY": "",
+        # Who push services may contact about our pushes (part of every VAPID token).
+        "VAPID_CONTACT": "mailto:reminders@continuum.invalid",
+        "MAIL_FROM": "Continuum <reminders@continuum.invalid>",
+        # A reminders pass that dies holds its claimed rows this long before another takes them.
+        "REMINDER_LEASE_SECONDS": 300,
         # Cookies: hardened further in production (see ``harden``).
         "SESSION_COOKIE_NAME": "continuum_session",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 
 from ..extensions import db
 from ..models import now_utc
+from ..reminders import commands as reminders
 from . import services
 
 log = logging.getLogger(__name__)
@@ -55,5 +56,16 @@ def clock_command() -> None:
         max_instances=1,
         coalesce=True,
     )
-    click.echo("clock: running housekeeping every {}s".format(app.config["CLOCK_INTERVAL_SECONDS"]))
+    scheduler.add_job(
+        reminders.run_pass,
+        "interval",
+        args=[app],
+        seconds=app.config["CLOCK_INTERVAL_SECONDS"],
+        id="reminders",
+        next_run_time=now_utc(),
+        max_instances=1,
+        coalesce=True,
+    )
+    every = app.config["CLOCK_INTERVAL_SECONDS"]
+    click.echo(f"clock: running housekeeping and reminders every {every}s")
     scheduler.start()

@@ -27,6 +27,10 @@ from .programmes import ExerciseLog
 from .programmes import Prescription
 from .programmes import Programme
 from .programmes import ProgrammeChange
+from .reminders import Delivery
+from .reminders import DeliveryStatus
+from .reminders import PushSubscription
+from .reminders import ReminderSettings
 from .sessions import Appointment
 from .sessions import AppointmentKind
 from .sessions import AppointmentSeries
@@ -41,6 +45,10 @@ from .types import UTCDateTime
 from .types import now_utc
 
 __all__ = [
+    "Delivery",
+    "DeliveryStatus",
+    "PushSubscription",
+    "ReminderSettings",
     "Appointment",
     "AppointmentKind",
     "AppointmentSeries",

@@ -205,6 +205,54 @@
     });
   }
 
+  // --- Reminders on this phone (Web Push) ---------------------------------------------------------
+
+  var pushBox = document.getElementById("push-on-this-phone");
+  function keyBytes(base64url) {
+    var text = atob(base64url.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - base64url.length % 4) % 4));
+    return Uint8Array.from(text, function (c) { return c.charCodeAt(0); });
+  }
+  function tellServer(url, body) {
+    return fetch(url, {
+      method: "POST",
+      headers: {"Content-Type": "application/json", "X-CSRFToken": pushBox.getAttribute("data-csrf")},
+      body: JSON.stringify(body),
+    }).then(function (r) { if (!r.ok) throw new Error("refused"); });
+  }
+  function showPush(state) {
+    pushBox.querySelectorAll("[data-push-state]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-push-state") !== state;
+    });
+  }
+  if (pushBox && "serviceWorker" in navigator && "PushManager" in window) {
+    navigator.serviceWorker.ready.then(function (reg) {
+      return reg.pushManager.getSubscription().then(function (sub) {
+        showPush(sub ? "on" : (Notification.permission === "denied" ? "blocked" : "off"));
+        pushBox.querySelector("[data-push-on]").addEventListener("click", function () {
+          Notification.requestPermission().then(function (permission) {
+            if (permission !== "granted") return showPush("blocked");
+            return reg.pushManager.subscribe({
+              userVisibleOnly: true,
+              applicationServerKey: keyBytes(pushBox.getAttribute("data-key")),
+            }).then(function (made) {
+              return tellServer(pushBox.getAttribute("data-subscribe"), made.toJSON());
+            }).then(function () { showPush("on"); });
+          }).catch(function () { showPush("failed"); });
+        });
+        pushBox.querySelector("[data-push-off]").addEventListener("click", function () {
+          reg.pushManager.getSubscription().then(function (current) {
+            if (!current) return showPush("off");
+            return tellServer(pushBox.getAttribute("data-unsubscribe"), {endpoint: current.endpoint})
+              .then(function () { return current.unsubscribe(); })
+              .then(function () { showPush("off"); });
+          }).catch(function () { showPush("failed"); });
+        });
+      });
+    });
+  } else if (pushBox) {
+    showPush("unsupported");
+  }
+
   // --- The body map -----------------------------------------------------------------------------
 
   function paint(box) {

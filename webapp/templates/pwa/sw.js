@@ -79,3 +79,29 @@ async function dropPagesExcept(owner) {
 self.addEventListener("sync", (event) => {
   if (event.tag === "continuum-outbox") event.waitUntil(ContinuumOutbox.flush());
 });
+
+// Reminders: show the push (its text carries no clinical detail) and open its page on a tap.
+self.addEventListener("push", (event) => {
+  let message = {title: "Continuum", body: "You have a reminder.", url: "/today"};
+  try { message = Object.assign(message, event.data ? event.data.json() : {}); } catch (e) {}
+  event.waitUntil(self.registration.showNotification(message.title, {
+    body: message.body,
+    icon: "/static/icons/icon-192.png",
+    badge: "/static/icons/icon-192.png",
+    data: {url: message.url},
+  }));
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/today",
+    self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil((async () => {
+    const windows = await clients.matchAll({type: "window", includeUncontrolled: true});
+    for (const client of windows) {
+      if ("navigate" in client) { await client.focus(); return client.navigate(target.href); }
+    }
+    return clients.openWindow(target.href);
+  })());
+});
