@@ -100,8 +100,12 @@ self.addEventListener("notificationclick", (event) => {
   event.waitUntil((async () => {
     const windows = await clients.matchAll({type: "window", includeUncontrolled: true});
     for (const client of windows) {
-      if ("navigate" in client) { await client.focus(); return client.navigate(target.href); }
+      if (!("navigate" in client)) continue;
+      const shown = await client.navigate(target.href);
+      // Focus can be refused (no user gesture reached us); the page is open either way.
+      await (shown || client).focus().catch(() => {});
+      return;
     }
-    return clients.openWindow(target.href);
+    await clients.openWindow(target.href);
   })());
 });
