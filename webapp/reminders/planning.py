@@ -42,8 +42,11 @@ from ..models import User
 
 LOOKBACK = timedelta(hours=3)  # a pass plans what fell due this recently (downtime included)
 REPEAT_AFTER = timedelta(hours=3)
+# The longest a reminder can wait for quiet hours to end: almost a day, plus a clock change.
+QUIET_MAX = timedelta(hours=25)
 NUDGE_AFTER_DAYS = 3
 DIGEST_AT = time(7, 30)
+INSERT_CHUNK = 500
 APPOINTMENT_LEADS = {"appointment_24h": timedelta(hours=24), "appointment_2h": timedelta(hours=2)}
 
 
@@ -82,12 +85,20 @@ def out_of_quiet_hours(moment: datetime, settings: ReminderSettings, timezone: s
 
 
 def settings_for(session: Session, client: User) -> ReminderSettings:
-    """The client's choices (the defaults until they change them)."""
+    """The client's choices (the defaults until they change them).
+
+    The defaults are written by an insert that leaves a row already there alone: two passes
+    meeting a new client at the same moment both end up reading the one row, where a plain
+    insert would fail the second with a duplicate key.
+    """
     found = session.get(ReminderSettings, client.id)
     if found is None:
-        found = ReminderSettings(client_id=client.id)
-        session.add(found)
-        session.flush()
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(ReminderSettings).values(client_id=client.id).on_conflict_do_nothing()
+        )
+        found = session.get(ReminderSettings, client.id)
+        assert found is not None
     return found
 
 
@@ -207,7 +218,8 @@ def _programme_changes(
         select(Programme, ProgrammeChange)
         .join(ProgrammeChange, ProgrammeChange.programme_id == Programme.id)
         .where(
-            ProgrammeChange.changed_at >= start - LOOKBACK,
+            # A change made in quiet hours is told when they end, up to a day later.
+            ProgrammeChange.changed_at >= start - QUIET_MAX,
             ProgrammeChange.changed_at <= end,
             ProgrammeChange.version > Programme.client_seen_version,
         )
@@ -247,6 +259,9 @@ def plan(session: Session, now: datetime) -> int:
     wanted = due_between(session, now - LOOKBACK, now)
     if not wanted:
         return 0
+    # Insert in key order: two passes planning at once then wait on each other's rows in the
+    # same order, never each holding one the other needs (a deadlock on PostgreSQL).
+    wanted.sort(key=lambda d: (d.recipient_id, d.kind, d.channel, d.due_at))
     rows = [
         {
             "recipient_id": d.recipient_id,
@@ -263,6 +278,11 @@ def plan(session: Session, now: datetime) -> int:
         for d in wanted
     ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(Delivery).values(rows).on_conflict_do_nothing()
-    result = session.execute(statement)
-    return result.rowcount or 0
+    added = 0
+    for first in range(0, len(rows), INSERT_CHUNK):  # both databases cap bound parameters
+        chunk = rows[first : first + INSERT_CHUNK]
+        statement = dialect.insert(Delivery).values(chunk).on_conflict_do_nothing()
+        # Without preserve_rowcount, SQLAlchemy 2.0 + psycopg 3.3 report -1 for an INSERT.
+        result = session.execute(statement.execution_options(preserve_rowcount=True))
+        added += max(result.rowcount, 0)
+    return added

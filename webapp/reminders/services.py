@@ -74,9 +74,12 @@ def send_due(session: Session, now: datetime, settings: Settings) -> Tally:
     tally = Tally(planned=planning.plan(session, now))
     session.commit()
     token = secrets.token_hex(8)
-    while ids := claim(session, now, token, settings.lease):
-        for delivery_id in ids:
-            deliver(session, delivery_id, now, settings, tally)
+    try:
+        while ids := claim(session, now, token, settings.lease):
+            for delivery_id in ids:
+                deliver(session, delivery_id, now, settings, tally)
+    finally:
+        channels.close_connections()
     return tally
 
 
@@ -178,7 +181,8 @@ def _send(
         return channels.SENT
     if any(r.state == "retry" for r in results):
         return next(r for r in results if r.state == "retry")
-    return channels.Outcome("gone", "every push subscription has gone")
+    # Name each answer (e.g. "push subscription 3 answered 410"), never the message.
+    return channels.Outcome("gone", "; ".join(r.detail for r in results))
 
 
 # --- Is it still wanted, and what does it say? ---------------------------------------------------
