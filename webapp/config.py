@@ -29,6 +29,8 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "MAIL_FROM": "Continuum <reminders@continuum.invalid>",
         # A reminders pass that dies holds its claimed rows this long before another takes them.
         "REMINDER_LEASE_SECONDS": 300,
+        # Threads sending in one pass: sends wait on the network, so a few overlap well.
+        "REMINDER_WORKERS": 4,
         # Cookies: hardened further in production (see ``harden``).
         "SESSION_COOKIE_NAME": "continuum_session",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -8,6 +8,7 @@ browser, decrypts the aes128gcm body with the subscription's private key and aut
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -57,14 +58,29 @@ class Mail:
 
 
 class _Collect:
-    def __init__(self, box: list[Mail], lock: threading.Lock) -> None:
-        self.box, self.lock = box, lock
+    def __init__(self, sink: SmtpSink) -> None:
+        self.sink = sink
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if self.sink.rcpt_answer != "250 OK":
+            return self.sink.rcpt_answer
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.sink.delay:
+            # A slow server: the whole message is in, the answer is not yet given. A sender
+            # killed now never hears the 250, but (like a real server) the mail is kept.
+            await asyncio.sleep(self.sink.delay)
+        if self.sink.answer != "250 OK":
+            return self.sink.answer
         parsed = message_from_bytes(envelope.content)
         body = parsed.get_payload(decode=True) or b""
-        with self.lock:
-            self.box.append(
+        with self.sink.lock:
+            self.sink.mails.append(
                 Mail(
                     list(envelope.rcpt_tos),
                     str(parsed["Subject"]),
@@ -76,15 +92,21 @@ class _Collect:
 
 
 class SmtpSink:
-    """aiosmtpd on a free port (port 0 does not work with its controller)."""
+    """aiosmtpd on a free port (port 0 does not work with its controller).
 
-    def __init__(self) -> None:
+    ``delay`` slows every message down (seconds); ``answer`` and ``rcpt_answer`` are what the
+    server says to DATA and to each RCPT, e.g. ``"451 4.3.0 Try again later"`` to refuse for
+    now; a refused message is not kept.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
         self.mails: list[Mail] = []
         self.lock = threading.Lock()
+        self.delay = delay
+        self.answer = "250 OK"
+        self.rcpt_answer = "250 OK"
         self.port = free_port()
-        self.controller = Controller(
-            _Collect(self.mails, self.lock), hostname="127.0.0.1", port=self.port
-        )
+        self.controller = Controller(_Collect(self), hostname="127.0.0.1", port=self.port)
 
     @property
     def url(self) -> str:
@@ -110,6 +132,9 @@ class Browser:
     auth: bytes
     endpoint: str
     answer: int = 201  # what the push service answers for this subscription
+    # The applicationServerKey the browser subscribed with: when set, only a VAPID token
+    # from that key is let through (a push service answers 403 to any other).
+    server_key: str = ""
 
     @property
     def p256dh(self) -> str:
@@ -147,7 +172,7 @@ class PushSink:
             def do_POST(self) -> None:  # noqa: N802
                 name = self.path.rsplit("/", 1)[-1]
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                status = sink.accept(name, dict(self.headers), body)
+                status = sink.accept(name, {k.title(): v for k, v in self.headers.items()}, body)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -157,7 +182,9 @@ class PushSink:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self.thread.start()
         return self
 
@@ -165,7 +192,7 @@ class PushSink:
         self.server.shutdown()
         self.server.server_close()
 
-    def browser(self, name: str | None = None, answer: int = 201) -> Browser:
+    def browser(self, name: str | None = None, answer: int = 201, server_key: str = "") -> Browser:
         name = name or secrets.token_hex(6)
         made = Browser(
             name,
@@ -173,6 +200,7 @@ class PushSink:
             os.urandom(16),
             f"{self.origin}/push/{name}",
             answer,
+            server_key,
         )
         self.browsers[name] = made
         return made
@@ -182,11 +210,15 @@ class PushSink:
         if browser is None:
             return 404
         try:
-            subject = self._check_vapid(headers)
+            subject, key = self._check_vapid(headers)
         except ValueError as error:
             with self.lock:
                 self.refused.append(str(error))
             return 401
+        if browser.server_key and key != browser.server_key:
+            with self.lock:
+                self.refused.append("VAPID key is not the one the browser subscribed with")
+            return 403
         if browser.answer >= 300:
             return browser.answer
         plain = http_ece.decrypt(
@@ -196,7 +228,8 @@ class PushSink:
             self.received.append(Push(name, headers.get("Topic"), json.loads(plain), subject))
         return browser.answer
 
-    def _check_vapid(self, headers: dict[str, str]) -> str:
+    def _check_vapid(self, headers: dict[str, str]) -> tuple[str, str]:
+        """The token's subject and public key, once its signature and claims check out."""
         value = headers.get("Authorization", "")
         if not value.startswith("vapid "):
             raise ValueError("no VAPID authorization")
@@ -215,4 +248,4 @@ class PushSink:
             raise ValueError(f"wrong audience {payload.get('aud')}")
         if payload.get("exp", 0) < time.time():
             raise ValueError("expired VAPID token")
-        return str(payload.get("sub"))
+        return str(payload.get("sub")), key

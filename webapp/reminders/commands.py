@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..models import now_utc
 from . import keys
+from . import planning
 from . import services
 
 
@@ -29,12 +31,41 @@ def pass_settings(app: Flask) -> services.Settings:
 
 
 def run_pass(app: Flask, now: datetime | None = None) -> services.Tally:
-    """One reminders pass in a fresh app context (the clock calls this every interval)."""
+    """One reminders pass (the clock calls this every interval): plan, then send with
+    ``REMINDER_WORKERS`` threads, each in its own app context and database session."""
+    now = now or now_utc()
+    settings = pass_settings(app)
     with app.app_context():
         try:
-            return services.send_due(db.session, now or now_utc(), pass_settings(app))
+            tally = services.Tally(planned=planning.plan(db.session, now))
+            db.session.commit()
         finally:
             db.session.remove()
+    tallies: list[services.Tally] = []
+
+    def work() -> None:
+        with app.app_context():
+            mine = services.Tally()
+            try:
+                services.drain(db.session, now, settings, mine)
+            finally:
+                db.session.remove()
+                tallies.append(mine)
+
+    with app.app_context():
+        single_writer = db.engine.dialect.name == "sqlite"
+    workers = 1 if single_writer else app.config["REMINDER_WORKERS"]  # SQLite: one writer
+    threads = [threading.Thread(target=work) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for mine in tallies:
+        tally.sent += mine.sent
+        tally.skipped += mine.skipped
+        tally.retried += mine.retried
+        tally.failed += mine.failed
+    return tally
 
 
 @click.group("reminders")

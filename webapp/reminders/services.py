@@ -12,6 +12,7 @@ repeats on the phone.
 from __future__ import annotations
 
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
@@ -23,6 +24,7 @@ from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import selectinload
 
 from .. import localtime
 from ..brief.record import gather
@@ -32,10 +34,12 @@ from ..brief.rules import evaluate
 from ..models import Appointment
 from ..models import AppointmentSlot
 from ..models import AppointmentStatus
+from ..models import CarePlan
 from ..models import Delivery
 from ..models import DeliveryStatus
 from ..models import DiaryEntry
 from ..models import PushSubscription
+from ..models import ReminderSettings
 from ..models import User
 from ..programmes import adherence
 from ..programmes import services as programmes
@@ -73,14 +77,42 @@ def send_due(session: Session, now: datetime, settings: Settings) -> Tally:
     """Plan, then claim and send batches until nothing due is left."""
     tally = Tally(planned=planning.plan(session, now))
     session.commit()
+    drain(session, now, settings, tally)
+    return tally
+
+
+def drain(session: Session, now: datetime, settings: Settings, tally: Tally) -> None:
+    """Claim and send batches until nothing due is left. Several drains (threads or
+    processes) may run at once: each claims its own rows."""
     token = secrets.token_hex(8)
     try:
         while ids := claim(session, now, token, settings.lease):
+            _preload(session, ids)
             for delivery_id in ids:
                 deliver(session, delivery_id, now, settings, tally)
     finally:
         channels.close_connections()
-    return tally
+
+
+def _preload(session: Session, ids: list[int]) -> None:
+    """Load a batch's rows, recipients, plans, settings and subscriptions in a few queries."""
+    deliveries = session.scalars(
+        select(Delivery)
+        .where(Delivery.id.in_(ids))
+        .options(
+            selectinload(Delivery.recipient)
+            .selectinload(User.care_plans)
+            .selectinload(CarePlan.centre),
+            selectinload(Delivery.recipient).selectinload(User.centres),
+        )
+    ).all()
+    people = list({d.recipient_id for d in deliveries})
+    session.scalars(select(ReminderSettings).where(ReminderSettings.client_id.in_(people))).all()
+    session.info["subscriptions"] = defaultdict(list)
+    for row in session.scalars(
+        select(PushSubscription).where(PushSubscription.user_id.in_(people))
+    ):
+        session.info["subscriptions"][row.user_id].append(row)
 
 
 def claim(session: Session, now: datetime, token: str, lease: timedelta) -> list[int]:
@@ -98,7 +130,11 @@ def claim(session: Session, now: datetime, token: str, lease: timedelta) -> list
         .limit(CLAIM_BATCH)
     )
     if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
+        # Chosen once, in a materialised CTE: as a plain "id IN (subquery)" PostgreSQL may run
+        # the subquery again for each row it looks at, each time skipping the rows just
+        # claimed, and so take every due row in one go whatever the batch size.
+        batch = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+        due = select(batch.c.id)
     ids = list(
         session.scalars(
             update(table)
@@ -159,13 +195,20 @@ def _send(
             smtp_url=settings.smtp_url,
             sender=settings.mail_from,
         )
-    subscriptions = list(
-        session.scalars(select(PushSubscription).where(PushSubscription.user_id == recipient.id))
+    known = session.info.get("subscriptions")
+    subscriptions = (
+        known[recipient.id]
+        if known is not None
+        else list(
+            session.scalars(
+                select(PushSubscription).where(PushSubscription.user_id == recipient.id)
+            )
+        )
     )
     if not subscriptions:
         return channels.Outcome("gone", "no push subscription")
     results = []
-    for row in subscriptions:
+    for row in list(subscriptions):
         result = channels.push(
             channels.Subscription(row.id, row.endpoint, row.p256dh, row.auth),
             message,
@@ -176,6 +219,7 @@ def _send(
         )
         if result.state == "gone":
             session.execute(delete(PushSubscription).where(PushSubscription.id == row.id))
+            subscriptions.remove(row)  # and from the batch's cache: not tried again this pass
         results.append(result)
     if any(r.state == "sent" for r in results):
         return channels.SENT
@@ -234,7 +278,9 @@ def _message(
 def _exercises_done(session: Session, client: User, zone: str, now: datetime) -> bool:
     programme = programmes.programme_of(session, client)
     items = adherence.today_items(session, programme, zone, now) if programme else []
-    return not any(item.remaining_today for item in items)
+    # Only "due" is left to do: a rest day (strength work, or the week's sessions already
+    # done) counts as nothing to do, though its item still shows one session outstanding.
+    return not any(item.status == "due" for item in items)
 
 
 def _appointment(session: Session, delivery: Delivery) -> tuple[messages.Message | None, str]:
