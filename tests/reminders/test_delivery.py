@@ -317,7 +317,8 @@ def _post(url: str, authorization: str) -> int:
         with urllib.request.urlopen(request, timeout=5) as response:
             return int(response.status)
     except urllib.error.HTTPError as error:
-        return error.code
+        with error:
+            return error.code
 
 
 def test_the_push_sink_refuses_tokens_it_cannot_trust(
@@ -498,6 +499,7 @@ def test_a_mail_server_that_refuses_a_recipient_for_now_is_tried_again(
     run(now, vapid, smtp)
     [row] = deliveries()
     assert (row.status, row.attempts) == (PENDING, 1)
+    assert row.outcome == "smtp answered 450 for the address"
 
     smtp.rcpt_answer = "250 OK"
     run(row.next_attempt_at, vapid, smtp)

@@ -12,6 +12,7 @@ repeats on the phone.
 from __future__ import annotations
 
 import secrets
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -85,8 +86,11 @@ def drain(session: Session, now: datetime, settings: Settings, tally: Tally) -> 
     """Claim and send batches until nothing due is left. Several drains (threads or
     processes) may run at once: each claims its own rows."""
     token = secrets.token_hex(8)
+    started = time.monotonic()
     try:
-        while ids := claim(session, now, token, settings.lease):
+        while ids := claim(
+            session, now, token, settings.lease, timedelta(seconds=time.monotonic() - started)
+        ):
             _preload(session, ids)
             for delivery_id in ids:
                 deliver(session, delivery_id, now, settings, tally)
@@ -115,12 +119,23 @@ def _preload(session: Session, ids: list[int]) -> None:
         session.info["subscriptions"][row.user_id].append(row)
 
 
-def claim(session: Session, now: datetime, token: str, lease: timedelta) -> list[int]:
-    """Take up to a batch of due rows for this pass, atomically; commit the claim."""
+def claim(
+    session: Session,
+    now: datetime,
+    token: str,
+    lease: timedelta,
+    elapsed: timedelta = timedelta(0),
+) -> list[int]:
+    """Take up to a batch of due rows for this pass, atomically; commit the claim.
+
+    A claim is stamped with the pass's ``now`` plus the time the pass has run so far
+    (``elapsed``), so a long pass's later batches hold a full lease too.
+    """
     table = Delivery.__table__
+    stamp = now + elapsed
     session.execute(
         update(table)
-        .where(table.c.status == "sending", table.c.claimed_at < now - lease)
+        .where(table.c.status == "sending", table.c.claimed_at < stamp - lease)
         .values(status="pending")
     )
     due = (
@@ -139,7 +154,7 @@ def claim(session: Session, now: datetime, token: str, lease: timedelta) -> list
         session.scalars(
             update(table)
             .where(table.c.id.in_(due.scalar_subquery()), table.c.status == "pending")
-            .values(status="sending", claimed_at=now, claimed_by=token)
+            .values(status="sending", claimed_at=stamp, claimed_by=token)
             .returning(table.c.id)
         )
     )
