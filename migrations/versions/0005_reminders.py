@@ -36,7 +36,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['recipient_id'], ['user.id'], name=op.f('fk_delivery_recipient_id_user'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_delivery')),
-    sa.UniqueConstraint('recipient_id', 'kind', 'channel', 'due_at', name='uq_delivery_once')
+    sa.UniqueConstraint('recipient_id', 'kind', 'channel', 'due_at', 'subject', name='uq_delivery_once')
     )
     with op.batch_alter_table('delivery', schema=None) as batch_op:
         batch_op.create_index('ix_delivery_status_next', ['status', 'next_attempt_at'], unique=False)

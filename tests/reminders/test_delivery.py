@@ -637,7 +637,6 @@ def _send_due(database_url: str, smtp: SmtpSink, now: datetime) -> subprocess.Po
         "SMTP_URL": smtp.url,
         "BASE_URL": BASE_URL,
         "CONTINUUM_ENV": "testing",
-        "CONTINUUM_REMINDER_LEASE_SECONDS": "1",
     }
     flask = Path(sys.executable).with_name("flask")
     return subprocess.Popen(
@@ -677,10 +676,10 @@ def test_kill_9_in_the_middle_of_a_pass_then_a_rerun_loses_nothing(
     assert deliveries(status=SENT)  # some were recorded as sent
     assert deliveries(status=DeliveryStatus.SENDING)  # and some were left claimed
 
-    # The rerun comes after the killed pass's lease (1 s) has run out.
+    # The rerun comes after the killed pass's lease has run out.
     smtp.delay = 0
     killed = clock.monotonic()
-    second = _send_due(database_url, smtp, now + timedelta(seconds=2))
+    second = _send_due(database_url, smtp, now + LEASE + timedelta(seconds=1))
     out, err = second.communicate(timeout=60)
     rerun = clock.monotonic() - killed
     assert second.returncode == 0, err
@@ -799,3 +798,24 @@ def test_stopping_or_pausing_holds_back_every_reminder_from_the_next_pass(
     run(local(TUESDAY + timedelta(days=2), "14:01"), vapid, smtp)
     assert {m.to[0] for m in smtp.mails} == {pauses.email}
     assert len(push.received) == 1
+
+
+def test_a_slow_pass_gives_back_what_it_cannot_send_within_its_lease(
+    app: Flask, clinic: Clinic, smtp: SmtpSink, vapid: dict[str, str]
+) -> None:
+    """A pass never holds a row near the end of its lease, so no other pass takes a row it is
+    still sending: what it has not reached goes back to pending for the next pass."""
+    for _ in range(6):
+        make_client(clinic, email=True, days=())
+    now = local(NUDGE_DAY, "14:01")
+    smtp.delay = 0.2
+    lease = timedelta(seconds=0.5)  # 80 %: room for about two slow mails
+    tally = run(now, vapid, smtp, lease=lease)
+    assert 1 <= tally.sent < 6
+    waiting = deliveries(status=PENDING)
+    assert len(waiting) == 6 - tally.sent
+    assert all(d.claimed_by is None for d in waiting)
+    smtp.delay = 0
+    run(now + timedelta(minutes=1), vapid, smtp, lease=LEASE)
+    assert all(d.status is SENT for d in deliveries())
+    assert len(smtp.mails) == len({m.message_id for m in smtp.mails}) == 6

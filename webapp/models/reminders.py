@@ -76,8 +76,9 @@ class DeliveryStatus(enum.StrEnum):
 class Delivery(db.Model):
     """One reminder to one person by one channel at one instant: the outbox row.
 
-    The unique key (recipient, kind, channel, due instant) makes planning idempotent: every
-    pass may plan the same reminder again, and the database keeps one.
+    The unique key (recipient, kind, channel, due instant, subject) makes planning idempotent:
+    every pass may plan the same reminder again, and the database keeps one. The subject keeps
+    two visits whose reminders fall at the same instant apart.
     """
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -101,7 +102,9 @@ class Delivery(db.Model):
     recipient: Mapped[User] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("recipient_id", "kind", "channel", "due_at", name="uq_delivery_once"),
+        UniqueConstraint(
+            "recipient_id", "kind", "channel", "due_at", "subject", name="uq_delivery_once"
+        ),
         Index("ix_delivery_status_next", "status", "next_attempt_at"),
     )
 

@@ -175,8 +175,13 @@ def _client_moments(
             for at in times:
                 first = localtime.to_utc(day, at, zone)
                 yield first, "exercise", day.isoformat()
-            if times:
-                repeat = localtime.to_utc(day, times[-1], zone) + REPEAT_AFTER
+            awake = [
+                at
+                for at in times
+                if not in_quiet_hours(localtime.to_utc(day, at, zone), settings, zone)
+            ]
+            if awake:  # a repeat follows a reminder that was sent, never one dropped at night
+                repeat = localtime.to_utc(day, awake[-1], zone) + REPEAT_AFTER
                 yield repeat, "exercise_repeat", day.isoformat()
         last = last_entries.get(plan.client_id) or plan.start_date
         if (day - last).days == NUDGE_AFTER_DAYS:

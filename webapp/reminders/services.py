@@ -41,6 +41,7 @@ from ..models import DeliveryStatus
 from ..models import DiaryEntry
 from ..models import PushSubscription
 from ..models import ReminderSettings
+from ..models import Role
 from ..models import User
 from ..programmes import adherence
 from ..programmes import services as programmes
@@ -86,16 +87,28 @@ def drain(session: Session, now: datetime, settings: Settings, tally: Tally) -> 
     """Claim and send batches until nothing due is left. Several drains (threads or
     processes) may run at once: each claims its own rows."""
     token = secrets.token_hex(8)
-    started = time.monotonic()
+    deadline = time.monotonic() + 0.8 * settings.lease.total_seconds()
     try:
-        while ids := claim(
-            session, now, token, settings.lease, timedelta(seconds=time.monotonic() - started)
-        ):
+        while time.monotonic() < deadline and (ids := claim(session, now, token, settings.lease)):
             _preload(session, ids)
-            for delivery_id in ids:
+            for number, delivery_id in enumerate(ids):
+                if time.monotonic() >= deadline:
+                    release(session, ids[number:], token)  # the next pass sends them
+                    return
                 deliver(session, delivery_id, now, settings, tally)
     finally:
         channels.close_connections()
+
+
+def release(session: Session, ids: list[int], token: str) -> None:
+    """Give back claimed rows this pass will not send."""
+    table = Delivery.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id.in_(ids), table.c.claimed_by == token, table.c.status == "sending")
+        .values(status="pending", claimed_by=None, claimed_at=None)
+    )
+    session.commit()
 
 
 def _preload(session: Session, ids: list[int]) -> None:
@@ -119,20 +132,14 @@ def _preload(session: Session, ids: list[int]) -> None:
         session.info["subscriptions"][row.user_id].append(row)
 
 
-def claim(
-    session: Session,
-    now: datetime,
-    token: str,
-    lease: timedelta,
-    elapsed: timedelta = timedelta(0),
-) -> list[int]:
+def claim(session: Session, now: datetime, token: str, lease: timedelta) -> list[int]:
     """Take up to a batch of due rows for this pass, atomically; commit the claim.
 
-    A claim is stamped with the pass's ``now`` plus the time the pass has run so far
-    (``elapsed``), so a long pass's later batches hold a full lease too.
+    Claims are stamped with the pass's ``now``; a pass gives back what it has not sent before
+    80 % of the lease is over (see ``drain``), so no live pass's rows are ever taken.
     """
     table = Delivery.__table__
-    stamp = now + elapsed
+    stamp = now
     session.execute(
         update(table)
         .where(table.c.status == "sending", table.c.claimed_at < stamp - lease)
@@ -167,6 +174,9 @@ def deliver(
 ) -> None:
     delivery = session.get(Delivery, delivery_id)
     assert delivery is not None
+    if not delivery.kind.startswith("exercise") and _waits_for_morning(session, delivery, now):
+        session.commit()
+        return
     message, reason = _message(session, delivery, now)
     if message is None:
         _finish(delivery, DeliveryStatus.SKIPPED, reason, now)
@@ -189,6 +199,22 @@ def deliver(
             delivery.outcome = outcome.detail
             tally.retried += 1
     session.commit()
+
+
+def _waits_for_morning(session: Session, delivery: Delivery, now: datetime) -> bool:
+    """A visit, diary or programme reminder held up into the client's quiet hours (by a retry
+    or downtime) waits for their end instead of being dropped."""
+    recipient = delivery.recipient
+    if delivery.kind == "digest" or recipient.role is not Role.CLIENT:
+        return False
+    settings = planning.settings_for(session, recipient)
+    zone = localtime.client_timezone(recipient)
+    if not planning.in_quiet_hours(now, settings, zone):
+        return False
+    delivery.status = DeliveryStatus.PENDING
+    delivery.next_attempt_at = planning.out_of_quiet_hours(now, settings, zone)
+    delivery.outcome = "waiting for the end of quiet hours"
+    return True
 
 
 def _finish(delivery: Delivery, status: DeliveryStatus, outcome: str, now: datetime) -> None:
