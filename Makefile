@@ -48,6 +48,7 @@ test: install browser lint
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/brief_and_caseload.py
+	$(BIN)/python bench/reminders.py
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache instance/*.db*
