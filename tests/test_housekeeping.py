@@ -111,4 +111,4 @@ def test_clock_process_runs_the_pass(sqlite_template: Path, tmp_path: Path) -> N
         clock.terminate()
         output, _ = clock.communicate(timeout=10)
         engine.dispose()
-    assert "clock: running housekeeping every 1s" in output
+    assert "clock: running housekeeping and reminders every 1s" in output

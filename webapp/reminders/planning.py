@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm import joinedload
 
 from .. import localtime
 from ..models import Appointment
@@ -122,7 +123,13 @@ def _days(start: datetime, end: datetime, timezone: str) -> Iterator[date]:
 def due_between(session: Session, start: datetime, end: datetime) -> list[Due]:
     """Every reminder whose (quiet-hours-adjusted) instant lies in [start, end]."""
     found: list[Due] = []
-    plans = list(session.scalars(select(CarePlan).where(CarePlan.active)))
+    plans = list(
+        session.scalars(
+            select(CarePlan)
+            .where(CarePlan.active)
+            .options(joinedload(CarePlan.client), joinedload(CarePlan.centre))
+        )
+    )
     client_ids = [p.client_id for p in plans]
     # Load everyone's settings at once; settings_for then finds them in the session.
     session.scalars(
