@@ -42,12 +42,15 @@ def run_pass(app: Flask, now: datetime | None = None) -> services.Tally:
         finally:
             db.session.remove()
     tallies: list[services.Tally] = []
+    errors: list[BaseException] = []
 
     def work() -> None:
         with app.app_context():
             mine = services.Tally()
             try:
                 services.drain(db.session, now, settings, mine)
+            except BaseException as error:  # noqa: BLE001 - raised again below, in the caller
+                errors.append(error)
             finally:
                 db.session.remove()
                 tallies.append(mine)
@@ -60,6 +63,8 @@ def run_pass(app: Flask, now: datetime | None = None) -> services.Tally:
         thread.start()
     for thread in threads:
         thread.join()
+    if errors:
+        raise errors[0]
     for mine in tallies:
         tally.sent += mine.sent
         tally.skipped += mine.skipped

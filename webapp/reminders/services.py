@@ -88,6 +88,10 @@ def drain(session: Session, now: datetime, settings: Settings, tally: Tally) -> 
     processes) may run at once: each claims its own rows."""
     token = secrets.token_hex(8)
     deadline = time.monotonic() + 0.8 * settings.lease.total_seconds()
+    # Each row is committed on its own; keep the batch's preloaded people and settings loaded
+    # across those commits instead of reading them again for every row.
+    own = session.registry() if hasattr(session, "registry") else session  # scoped or plain
+    expiring, own.expire_on_commit = own.expire_on_commit, False
     try:
         while time.monotonic() < deadline and (ids := claim(session, now, token, settings.lease)):
             _preload(session, ids)
@@ -96,7 +100,9 @@ def drain(session: Session, now: datetime, settings: Settings, tally: Tally) -> 
                     release(session, ids[number:], token)  # the next pass sends them
                     return
                 deliver(session, delivery_id, now, settings, tally)
+            session.expire_all()  # the next batch reads fresh rows
     finally:
+        own.expire_on_commit = expiring
         channels.close_connections()
 
 
