@@ -168,10 +168,6 @@ def latest_summary(session: Session, client: User, now: datetime) -> SessionNote
     return None
 
 
-def find_note(session: Session, note_id: int) -> SessionNote | None:
-    return session.get(SessionNote, note_id)
-
-
 # --- Referrals ---------------------------------------------------------------------------------
 
 
@@ -271,7 +267,3 @@ def referrals_for(session: Session, client: User) -> list[Referral]:
         .limit(50)
     )
     return list(session.scalars(query))
-
-
-def find_referral(session: Session, referral_id: int) -> Referral | None:
-    return session.get(Referral, referral_id)

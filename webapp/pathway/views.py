@@ -102,6 +102,7 @@ def client(client: User) -> str:
 
 def _client_page(client: User, form: PhaseChangeForm | None, changed: bool = False) -> str:
     """The staff page for one client: open alerts, pathway, care team and goals."""
+    on_team = policy.may(current_user, "read_notes", client)  # only the care team reads notes
     return render_template(
         "pathway/client.html",
         client=client,
@@ -112,9 +113,11 @@ def _client_page(client: User, form: PhaseChangeForm | None, changed: bool = Fal
         alerts=diary.open_alerts(db.session, [client.id]),
         can_acknowledge=policy.may(current_user, "prescribe", client),
         next_visit=booking.next_visit(db.session, client, now_utc()),
-        on_team=policy.may(current_user, "read_notes", client),
-        notes=careteam.notes_for(db.session, client, limit=3),
-        referrals=[r for r in careteam.referrals_for(db.session, client) if r.is_open],
+        on_team=on_team,
+        notes=careteam.notes_for(db.session, client, limit=3) if on_team else [],
+        referrals=[r for r in careteam.referrals_for(db.session, client) if r.is_open]
+        if on_team
+        else [],
     )
 
 

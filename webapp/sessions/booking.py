@@ -23,6 +23,7 @@ from ..models import AppointmentKind
 from ..models import AppointmentSeries
 from ..models import AppointmentSlot
 from ..models import AppointmentStatus
+from ..models import CarePlan
 from ..models import Condition
 from ..models import Discipline
 from ..models import User
@@ -148,10 +149,6 @@ CONDITION_PATTERNS: dict[Condition, str] = {
 # --- Reading -----------------------------------------------------------------------------------
 
 
-def find(session: Session, appointment_id: int) -> Appointment | None:
-    return session.get(Appointment, appointment_id)
-
-
 def upcoming(session: Session, client: User, now: datetime, limit: int = 20) -> list[Appointment]:
     """The client's booked visits that have not ended yet, soonest first."""
     query = (
@@ -238,14 +235,13 @@ def book(
     already = session.scalar(select(Appointment).where(Appointment.request_key == request_key))
     if already is not None:
         return already
-    plan = _open_plan(client)
+    _open_plan(client)
     _check_team(client, visit)
     appointment = _new(client, visit, day, clock, by, now)
     appointment.request_key = request_key
     _check_free(session, [appointment], now)
     session.add(appointment)
     session.flush()
-    assert appointment.care_plan_id == plan.id
     return appointment
 
 
@@ -343,7 +339,7 @@ def cancel(
 
 def record_outcome(
     session: Session, appointment: Appointment, status: AppointmentStatus, now: datetime
-) -> None:
+) -> list[Appointment]:
     """Mark a visit that has started as attended or missed (a correction may flip it)."""
     if status not in (AppointmentStatus.ATTENDED, AppointmentStatus.NO_SHOW):
         raise BookingError("A visit is either attended or missed.", "status")
@@ -356,12 +352,13 @@ def record_outcome(
         appointment.sequence += 1
         appointment.updated_at = now
     session.flush()
+    return [appointment]
 
 
 # --- Rules -------------------------------------------------------------------------------------
 
 
-def _open_plan(client: User):  # type: ignore[no-untyped-def]
+def _open_plan(client: User) -> CarePlan:
     plan = client.active_care_plan
     if plan is None:
         raise BookingError(

@@ -20,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Appointment
-from ..models import AppointmentStatus
 from ..models import CalendarFeed
 from ..models import User
 from . import visits
@@ -127,7 +126,3 @@ def stop_feed(session: Session, client: User, now: datetime) -> None:
     if feed is not None:
         feed.revoked_at = now
         session.flush()
-
-
-def is_live(appointment: Appointment) -> bool:
-    return appointment.status is AppointmentStatus.BOOKED

@@ -316,13 +316,12 @@ def outcome(appointment: Appointment) -> Response | tuple[str, int]:
     """Record that a visit was attended or missed."""
     form = OutcomeForm()
     back = url_for("sessions.client_appointments", client_id=appointment.client_id)
-    status = AppointmentStatus(form.status.data) if form.validate_on_submit() else None
-
-    def record() -> list[Appointment]:
-        booking.record_outcome(db.session, appointment, status, now_utc())  # type: ignore[arg-type]
-        return [appointment]
-
-    if status is not None and _committed(form, record):
+    if form.validate_on_submit() and _committed(
+        form,
+        lambda: booking.record_outcome(
+            db.session, appointment, AppointmentStatus(form.status.data), now_utc()
+        ),
+    ):
         return redirect(back)
     message = form.status.errors[0] if form.status.errors else "Choose attended or missed."
     return render_template("sessions/problem.html", message=message, back=back), 422
