@@ -46,3 +46,8 @@ def to_utc(day: date, clock: time, timezone: str) -> datetime:
 def wall_clock(moment: datetime, timezone: str) -> datetime:
     """``moment`` as the clock on the wall in ``timezone`` shows it."""
     return moment.astimezone(ZoneInfo(timezone))
+
+
+def staff_timezone(user: User) -> str:
+    """The zone a staff member's day is counted in: their first centre's, else UTC."""
+    return user.centres[0].timezone if user.centres else "UTC"

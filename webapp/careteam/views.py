@@ -176,6 +176,7 @@ def inbox() -> str:
         referrals=services.inbox(db.session, current_user, now_utc()),
         form=AcknowledgeForm(),
         regions=BODY_REGIONS,
+        timezone=localtime.staff_timezone(current_user),
     )
 
 

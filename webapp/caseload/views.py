@@ -10,7 +10,6 @@ from flask_login import current_user
 from .. import localtime
 from .. import policy
 from ..extensions import db
-from ..models import Condition
 from ..models import Role
 from ..models import now_utc
 from . import services
@@ -37,10 +36,7 @@ def index() -> str:
         filters=filters,
         centres=sorted(centres.values(), key=lambda c: c.name),
         conditions=sorted({p.condition for p in plans}, key=lambda c: c.value),
-        all_conditions=Condition,
-        today=localtime.local_day(now, current_user.centres[0].timezone)
-        if current_user.centres
-        else now.date(),
+        today=localtime.local_day(now, localtime.staff_timezone(current_user)),
         since=services.since,
         now=now,
     )

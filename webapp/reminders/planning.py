@@ -258,7 +258,7 @@ def _programme_changes(
 def _digests(session: Session, start: datetime, end: datetime) -> list[Due]:
     found = []
     for therapist in session.scalars(select(User).where(User.role == Role.THERAPIST, User.active)):
-        zone = therapist.centres[0].timezone if therapist.centres else "UTC"
+        zone = localtime.staff_timezone(therapist)
         for day in _days(start, end, zone):
             due = localtime.to_utc(day, DIGEST_AT, zone)
             if start <= due <= end:

@@ -344,7 +344,7 @@ def _appointment(session: Session, delivery: Delivery) -> tuple[messages.Message
 
 
 def _digest(session: Session, therapist: User, now: datetime) -> messages.Message:
-    zone = therapist.centres[0].timezone if therapist.centres else "UTC"
+    zone = localtime.staff_timezone(therapist)
     today = localtime.local_day(now, zone)
     start = localtime.to_utc(today, datetime.min.time(), zone)
     visits = list(

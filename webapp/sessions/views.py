@@ -139,7 +139,7 @@ def _feed_url(feed) -> str:  # type: ignore[no-untyped-def]
 @policy.roles(Role.THERAPIST)
 def schedule() -> str:
     """A therapist's day or week across all their centres, in each centre's local time."""
-    timezone = _home_timezone(current_user)
+    timezone = localtime.staff_timezone(current_user)
     now = now_utc()
     today = localtime.local_day(now, timezone)
     day = _date_arg("day") or today
@@ -165,10 +165,6 @@ def schedule() -> str:
         now=now,
         open_referrals=sum(r.is_open for r in careteam.inbox(db.session, current_user, now)),
     )
-
-
-def _home_timezone(user: User) -> str:
-    return user.centres[0].timezone if user.centres else "UTC"
 
 
 def _date_arg(name: str) -> date | None:
