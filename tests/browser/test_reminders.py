@@ -50,6 +50,15 @@ def test_a_client_chooses_times_quiet_hours_and_a_pause(
     expect(page.get_by_label("First reminder")).to_have_value("07:45")
     look.check(page, "client-reminders-error")
 
+    # A time inside quiet hours would never ring: the form says so, and saves nothing.
+    page.get_by_label("Mon").check()
+    page.get_by_label("First reminder").fill("06:30")
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("06:30 is inside your quiet hours (21:00–07:00)")).to_be_visible()
+    expect(page.get_by_label("First reminder")).to_have_value("06:30")
+    expect(page.get_by_text("Saved.")).to_have_count(0)
+    look.check(page, "client-reminders-quiet-error")
+
 
 def test_a_push_is_shown_and_tapping_it_opens_its_page(
     playwright,

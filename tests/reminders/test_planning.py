@@ -2,16 +2,14 @@
 
 Part A calls the planner (and, where the send-time checks matter, one sending pass through the
 real local SMTP and push sinks). Part B runs fourteen simulated days in London, Sydney and New
-York with two passes racing at every tick, and checks what the sinks received against a
+York with two send-due processes racing at every tick, and checks what the sinks received against a
 timetable worked out here from the clients' choices, not by asking the planner.
 """
 
 from __future__ import annotations
 
 import re
-import threading
 import time as timer
-import traceback
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -31,11 +29,13 @@ from flask import Flask
 from sqlalchemy import func
 from sqlalchemy import select
 
+from tests.conftest import BASE_CONFIG
 from tests.factories import gen_centre
 from tests.factories import gen_client
 from tests.factories import gen_therapist
 from tests.factories import gen_user
 from tests.factories import plan_of
+from tests.reminders.racers import Racers
 from tests.reminders.sinks import PushSink
 from tests.reminders.sinks import SmtpSink
 from tests.sessions.conftest import Care
@@ -1077,13 +1077,11 @@ def delivery_id(message_id: str) -> int:
 
 def test_fourteen_days_across_daylight_saving_in_three_zones_exactly_once(
     app: Flask,
+    database_url: str,
     smtp: SmtpSink,
     push: PushSink,
     vapid: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A tick has a handful of rows due; claimed one at a time, both passes get some of them.
-    monkeypatch.setattr(services, "CLAIM_BATCH", 1)
     people = sim_people()
     therapists: dict[str, str] = {}
     for person in people:
@@ -1110,35 +1108,25 @@ def test_fourteen_days_across_daylight_saving_in_three_zones_exactly_once(
     while events and events[0][0] <= START - LOOKBACK:
         events.pop(0)[1]()
 
-    settings = pass_settings(smtp, vapid)
-    errors: list[str] = []
+    # Two send-due processes race at every tick. A tick has a handful of rows due; claimed one
+    # at a time, both get some of them.
+    config = {
+        **BASE_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SMTP_URL": smtp.url,
+        "VAPID_PRIVATE_KEY": vapid["private"],
+        "VAPID_PUBLIC_KEY": vapid["public"],
+    }
     tallies: list[tuple[datetime, services.Tally]] = []
-
-    def one_pass(now: datetime, gate: threading.Barrier) -> None:
-        with app.app_context():
-            try:
-                gate.wait(timeout=30)
-                tallies.append((now, services.send_due(db.session, now, settings)))
-            except Exception:  # reported in full, traceback and all, below
-                errors.append(f"pass at {now.isoformat()}:\n{traceback.format_exc()}")
-            finally:
-                db.session.remove()
-
     started = timer.perf_counter()
-    now = START
-    while now < END:
-        while events and events[0][0] <= now:
-            events.pop(0)[1]()
-        db.session.commit()
-        gate = threading.Barrier(2)
-        racers = [threading.Thread(target=one_pass, args=(now, gate)) for _ in range(2)]
-        for racer in racers:
-            racer.start()
-        for racer in racers:
-            racer.join(timeout=120)
-        assert not [r for r in racers if r.is_alive()], f"a pass hung at {now}"
-        assert not errors, "\n".join(errors[:3])
-        now += STEP
+    with Racers(config, count=2, claim_batch=1) as racers:
+        now = START
+        while now < END:
+            while events and events[0][0] <= now:
+                events.pop(0)[1]()
+            db.session.commit()
+            tallies.extend((now, tally) for tally in racers.run(now))
+            now += STEP
     elapsed = timer.perf_counter() - started
     db.session.expire_all()
 

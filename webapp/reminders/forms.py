@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import SelectField
@@ -12,6 +14,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
+
+from .planning import is_quiet
 
 DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
@@ -47,9 +51,31 @@ class ReminderForm(FlaskForm):
         validators=[Optional()],
     )
 
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        # Not an inline validator: Optional() stops a blank field's chain before those run.
+        if self.enabled.data and not self.first_time.data and not self.second_time.data:
+            self.first_time.errors = [
+                *self.first_time.errors,
+                "Choose at least one time for your exercise reminder.",
+            ]
+            return False
+        return valid
+
     def validate_first_time(self, field: TimeField) -> None:
-        if self.enabled.data and not field.data and not self.second_time.data:
-            raise ValidationError("Choose at least one time for your exercise reminder.")
+        self._outside_quiet_hours(field)
+
+    def validate_second_time(self, field: TimeField) -> None:
+        self._outside_quiet_hours(field)
+
+    def _outside_quiet_hours(self, field: TimeField) -> None:
+        """A reminder inside quiet hours would never come: say so instead of saving it."""
+        start, end = self.quiet_start.data, self.quiet_end.data
+        if self.enabled.data and field.data and start and end and is_quiet(field.data, start, end):
+            raise ValidationError(
+                f"{field.data:%H:%M} is inside your quiet hours ({start:%H:%M}–{end:%H:%M}), "
+                "so no reminder would come. Choose another time or change your quiet hours."
+            )
 
     def validate_days(self, field: CheckboxList) -> None:
         if self.enabled.data and not field.data:

@@ -67,7 +67,11 @@ def clock(value: str) -> time:
 
 def in_quiet_hours(moment: datetime, settings: ReminderSettings, timezone: str) -> bool:
     local = localtime.wall_clock(moment, timezone).time()
-    start, end = clock(settings.quiet_start), clock(settings.quiet_end)
+    return is_quiet(local, clock(settings.quiet_start), clock(settings.quiet_end))
+
+
+def is_quiet(local: time, start: time, end: time) -> bool:
+    """Whether a local time falls in quiet hours from ``start`` to ``end`` (may span midnight)."""
     if start == end:
         return False
     if start < end:

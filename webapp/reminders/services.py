@@ -94,7 +94,7 @@ def drain(session: Session, now: datetime, settings: Settings, tally: Tally) -> 
     expiring, own.expire_on_commit = own.expire_on_commit, False
     try:
         while time.monotonic() < deadline and (ids := claim(session, now, token, settings.lease)):
-            _preload(session, ids)
+            batch = _preload(session, ids)  # noqa: F841 - held so the session keeps them
             for number, delivery_id in enumerate(ids):
                 if time.monotonic() >= deadline:
                     release(session, ids[number:], token)  # the next pass sends them
@@ -117,8 +117,12 @@ def release(session: Session, ids: list[int], token: str) -> None:
     session.commit()
 
 
-def _preload(session: Session, ids: list[int]) -> None:
-    """Load a batch's rows, recipients, plans, settings and subscriptions in a few queries."""
+def _preload(session: Session, ids: list[int]) -> list[object]:
+    """Load a batch's rows, recipients, plans, settings and subscriptions in a few queries.
+
+    The session holds what it loaded only weakly: the caller keeps the returned objects for
+    the batch, or they are collected and every row reads them again one by one.
+    """
     deliveries = session.scalars(
         select(Delivery)
         .where(Delivery.id.in_(ids))
@@ -130,12 +134,15 @@ def _preload(session: Session, ids: list[int]) -> None:
         )
     ).all()
     people = list({d.recipient_id for d in deliveries})
-    session.scalars(select(ReminderSettings).where(ReminderSettings.client_id.in_(people))).all()
+    settings = session.scalars(
+        select(ReminderSettings).where(ReminderSettings.client_id.in_(people))
+    ).all()
     session.info["subscriptions"] = defaultdict(list)
     for row in session.scalars(
         select(PushSubscription).where(PushSubscription.user_id.in_(people))
     ):
         session.info["subscriptions"][row.user_id].append(row)
+    return [*deliveries, *settings]
 
 
 def claim(session: Session, now: datetime, token: str, lease: timedelta) -> list[int]:
