@@ -335,6 +335,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("careteam.inbox", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
     # The world's referral goes from massage to physio: only physio acknowledges it.
     ("careteam.acknowledge", "POST"): team(302) | {"massage_team": 403},
+    # --- learn (issue #8) ---
+    # --- onboarding (issue #8) ---
+    # --- outcomes (issue #8) ---
     ("admin.reissue_invitation", "POST"): cells(
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
     ),

@@ -69,7 +69,9 @@ def register_blueprints(app: Flask) -> None:
     from .caseload.views import bp as caseload_bp
     from .diary.views import bp as diary_bp
     from .health.views import bp as health_bp
+    from .learn.views import bp as learn_bp
     from .library.views import bp as library_bp
+    from .outcomes.views import bp as outcomes_bp
     from .pathway.views import bp as pathway_bp
     from .programmes.views import bp as programmes_bp
     from .pwa.views import bp as pwa_bp
@@ -86,7 +88,9 @@ def register_blueprints(app: Flask) -> None:
         brief_bp,
         reminders_bp,
         library_bp,
+        learn_bp,
         caseload_bp,
+        outcomes_bp,
         admin_bp,
         health_bp,
         pwa_bp,
