@@ -43,12 +43,14 @@ lint: install
 ## test: install what the tests need, then unit, integration and browser tests
 test: install browser lint
 	$(FLASK) exercises validate
+	$(FLASK) learn validate
 	$(BIN)/python -m pytest
 
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/brief_and_caseload.py
 	$(BIN)/python bench/reminders.py
+	$(BIN)/python bench/outcomes.py
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache instance/*.db*

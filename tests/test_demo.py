@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask
 from sqlalchemy.orm import aliased
 
 from tests.factories import gen_centre
 from tests.factories import gen_user
 from webapp.careteam import services as careteam
+from webapp.demo import outcomes as cohort
 from webapp.demo import services as demo
 from webapp.extensions import db
+from webapp.library import services as library
 from webapp.models import Appointment
 from webapp.models import AppointmentSlot
 from webapp.models import AppointmentStatus
@@ -46,7 +50,8 @@ def test_demo_is_idempotent(app: Flask) -> None:
     second = run_demo(app)
     assert first == second
     assert db.session.scalar(db.select(db.func.count(Centre.id))) == 2
-    assert db.session.scalar(db.select(db.func.count(User.id))) == len(demo.accounts())
+    accounts = demo.accounts() + cohort.accounts()
+    assert db.session.scalar(db.select(db.func.count(User.id))) == len(accounts)
 
 
 def test_demo_tells_believable_stories(app: Flask) -> None:
@@ -75,7 +80,7 @@ def test_demo_clients_have_visits_notes_and_referrals(app: Flask) -> None:
     db.session.expire_all()
     now = now_utc()
     plans = db.session.scalars(db.select(CarePlan).where(CarePlan.active)).all()
-    assert len(plans) == len(demo.CLIENTS)
+    assert len(plans) == len(demo.CLIENTS) + len(cohort.cohort())
     for plan in plans:
         client = plan.client
         coming = booking.next_visit(db.session, client, now)
@@ -140,3 +145,29 @@ def test_if_empty_leaves_a_real_database_alone(app: Flask) -> None:
     code, out = run_demo(app, "--if-empty")
     assert code == 0 and out == ""
     assert db.session.scalar(db.select(db.func.count(Centre.id))) == 1
+
+
+def test_demo_has_enough_clients_per_condition_for_outcomes(app: Flask) -> None:
+    run_demo(app)
+    db.session.expire_all()
+    per_condition = db.session.execute(
+        db.select(CarePlan.condition, db.func.count()).group_by(CarePlan.condition)
+    ).all()
+    assert len(per_condition) == 7
+    assert all(count >= 5 for _condition, count in per_condition)
+    owen = db.session.scalar(db.select(User).where(User.email == demo.email_for("Owen Fletcher")))
+    on_team = db.session.scalar(
+        db.select(db.func.count()).select_from(CarePlan).where(CarePlan.team.contains(owen))
+    )
+    assert on_team >= 30  # the cohort's Islington physiotherapist: a caseload with real figures
+
+
+def test_demo_adds_the_outcomes_cohort_to_an_older_demo(app: Flask) -> None:
+    root = Path(app.config["EXERCISES_DIR"])
+    library.load(db.session, root)
+    demo.seed(db.session, now_utc(), "cheapest", root)  # as the demo was before the cohort
+    db.session.commit()
+    assert not cohort.is_seeded(db.session)
+    code, _out = run_demo(app)
+    assert code == 0
+    assert cohort.is_seeded(db.session)

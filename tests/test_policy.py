@@ -336,8 +336,18 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     # The world's referral goes from massage to physio: only physio acknowledges it.
     ("careteam.acknowledge", "POST"): team(302) | {"massage_team": 403},
     # --- learn (issue #8) ---
+    # Articles are written for clients, like every client-only page.
+    ("learn.index", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("learn.article", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
     # --- onboarding (issue #8) ---
+    ("onboarding.step", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("onboarding.done", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
     # --- outcomes (issue #8) ---
+    # Outcomes are aggregates: admins over their centres, therapists over their own caseload.
+    ("outcomes.index", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
+    ("outcomes.csv", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
+    ("outcomes.mine", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
+    ("outcomes.mine_csv", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
     ("admin.reissue_invitation", "POST"): cells(
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
     ),
@@ -356,6 +366,7 @@ def routes(app: Flask) -> list[tuple[str, str, str]]:
 def url_for_rule(app: Flask, rule, world: World) -> str:  # type: ignore[no-untyped-def]
     values = {
         "client_id": world.target.id,
+        "step": 2,
         "token": "forged-token",
         "filename": "css/app.css",
         "exercise_id": "N1",
@@ -366,6 +377,8 @@ def url_for_rule(app: Flask, rule, world: World) -> str:  # type: ignore[no-unty
         "appointment_id": world.appointment_id,
         "note_id": world.note_id,
         "referral_id": world.referral_id,
+        "table": "attendance",
+        "slug": "pain-as-a-guide",
     }
     with app.test_request_context():
         url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

@@ -71,6 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from .health.views import bp as health_bp
     from .learn.views import bp as learn_bp
     from .library.views import bp as library_bp
+    from .onboarding.views import bp as onboarding_bp
     from .outcomes.views import bp as outcomes_bp
     from .pathway.views import bp as pathway_bp
     from .programmes.views import bp as programmes_bp
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         careteam_bp,
         brief_bp,
         reminders_bp,
+        onboarding_bp,
         library_bp,
         learn_bp,
         caseload_bp,
@@ -103,6 +105,7 @@ def register_commands(app: Flask) -> None:
     from .demo.commands import demo_command
     from .housekeeping.commands import clock_command
     from .housekeeping.commands import housekeeping_group
+    from .learn.commands import learn_group
     from .library.commands import exercises_group
     from .reminders.commands import reminders_group
 
@@ -110,4 +113,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(clock_command)
     app.cli.add_command(housekeeping_group)
     app.cli.add_command(exercises_group)
+    app.cli.add_command(learn_group)
     app.cli.add_command(reminders_group)

@@ -16,6 +16,7 @@ def defaults(instance_path: str) -> dict[str, Any]:
     """Return settings that let a development checkout run with nothing set."""
     return {
         "EXERCISES_DIR": os.path.join(PROJECT_ROOT, "exercises"),
+        "LEARN_DIR": os.path.join(PROJECT_ROOT, "learn"),
         "ENV": "development",  # CONTINUUM_ENV=production in deployment
         "SECRET_KEY": "dev-only-not-secret",
         "SQLALCHEMY_DATABASE_URI": "sqlite:///" + os.path.join(instance_path, "continuum.db"),

@@ -8,16 +8,20 @@ test fails on one. Nothing else in the code base decides access.
 - a therapist sees the clients whose care team they are on;
 - an admin sees the clients of their centres.
 Record-level refusals answer 404 so that nobody learns another centre's clients exist.
+Outcomes are counted only in aggregate: an admin over their centres' care plans, a therapist
+over the care plans whose team they are on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
 from flask import abort
 from flask import jsonify
+from flask import request
 from flask_login import current_user
 from sqlalchemy import Select
 from sqlalchemy import select
@@ -196,3 +200,62 @@ def visible_clients(user: User) -> Select[tuple[User]]:
         )
         return query.where(User.id.in_(in_centres))
     return query.where(False)
+
+
+@dataclass(frozen=True)
+class OutcomeScope:
+    """The care plans a user may count in outcomes (in aggregate only, never one record) and
+    the centres they may filter by."""
+
+    centres: tuple[Centre, ...]
+    therapist_id: int | None = None  # set: only the care plans whose team includes them
+
+    def covers(self, centre_id: str) -> bool:
+        """Answer whether a ``centre`` filter value names one of the scope's centres."""
+        return centre_id in {str(c.id) for c in self.centres}
+
+    def care_plans(self) -> Select[tuple[int]]:
+        """Select the ids of the care plans in scope."""
+        if self.therapist_id is not None:
+            return select(care_team.c.care_plan_id).where(
+                care_team.c.therapist_id == self.therapist_id
+            )
+        return select(CarePlan.id).where(CarePlan.centre_id.in_([c.id for c in self.centres]))
+
+
+def outcome_scope(user: User) -> OutcomeScope | None:
+    """The outcomes ``user`` may see: an admin their centres', a therapist their caseload's."""
+    if not user.is_active:
+        return None
+    centres = tuple(sorted(user.centres, key=lambda c: c.name))
+    if user.role is Role.ADMIN:
+        return OutcomeScope(centres)
+    if user.role is Role.THERAPIST:
+        return OutcomeScope(centres, therapist_id=user.id)
+    return None
+
+
+def outcomes(audience: Role) -> Callable[[View], View]:
+    """Let ``audience`` see outcomes over its scope, passed to the view as ``scope``.
+
+    Anyone else gets 403; a ``centre`` filter outside the scope answers 404, so nobody learns
+    another centre's figures, or that it exists.
+    """
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            scope = outcome_scope(current_user)
+            if current_user.role is not audience or scope is None:
+                abort(403)
+            centre = request.args.get("centre", "")
+            if centre and not scope.covers(centre):
+                abort(404)
+            return view(*args, scope=scope, **kwargs)
+
+        _classify(wrapper, f"outcomes:{audience.value}")
+        return wrapper
+
+    return decorator

@@ -34,7 +34,7 @@ def invited(app: Flask) -> tuple[User, str]:
     return client, token
 
 
-def test_invited_client_sets_a_password_and_lands_on_today(
+def test_invited_client_sets_a_password_and_starts_the_tour(
     app: Flask, client: FlaskClient, invited: tuple[User, str]
 ) -> None:
     user, token = invited
@@ -45,7 +45,8 @@ def test_invited_client_sets_a_password_and_lands_on_today(
         f"/invite/{token}", data={"password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD}
     )
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/today")
+    assert response.headers["Location"] == "/welcome"  # the first-run tour
+    assert "Your account is ready" in client.get("/welcome").get_data(as_text=True)
     assert "Hello, Nina" in client.get("/today").get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, user.id).password_hash.startswith("$argon2id$")

@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import BASE_CONFIG
 from webapp import create_app
+from webapp.demo import outcomes as cohort
 from webapp.demo import services as demo
 from webapp.extensions import db
 from webapp.library import services as library
@@ -65,6 +66,7 @@ def live_app(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
         root = Path(app.config["EXERCISES_DIR"])
         library.load(db.session, root)
         demo.seed(db.session, now_utc(), app.config["PASSWORD_HASH_PROFILE"], root)
+        cohort.seed(db.session, now_utc(), app.config["PASSWORD_HASH_PROFILE"], root)
         db.session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.port}"

@@ -134,6 +134,8 @@ def test_admin_invites_a_client_who_sets_a_password(
     client_page.get_by_label("Type it again").fill("quiet morning walk")
     client_page.get_by_role("button", name="Set password and continue").click()
     expect(client_page.get_by_text("Your account is ready.")).to_be_visible()
+    expect(client_page.get_by_role("heading", name="Your care team")).to_be_visible()
+    client_page.get_by_role("button", name="Skip the tour").click()
     expect(
         client_page.get_by_role("heading", name="Phase 1: Pain relief & relaxation")
     ).to_be_visible()

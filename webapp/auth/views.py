@@ -121,6 +121,6 @@ def accept_invitation(token: str) -> Response | tuple[str, int]:
         )
         db.session.commit()
         sign_in(user)
-        return redirect(url_for("pathway.today", welcome=1))
+        return redirect(url_for("onboarding.step"))
     status = 422 if form.is_submitted() else 200
     return render_template("auth/accept_invitation.html", form=form, client=client), status

@@ -7,11 +7,9 @@ number of queries, whatever its size.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections import defaultdict
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import UTC
 from datetime import date
 from datetime import datetime
 from datetime import timedelta
@@ -38,7 +36,6 @@ from ..models import DiaryEntry
 from ..models import EntryKind
 from ..models import ExerciseLog
 from ..models import GlobalRating
-from ..models import Prescription
 from ..models import Programme
 from ..models import PsfsActivity
 from ..models import PsfsScore
@@ -277,55 +274,16 @@ def _adherence(
     plans: list[CarePlan],
     now: datetime,
 ) -> dict[int, int | None]:
-    """Percent of prescribed sessions done in the 14 days before today, per client.
-
-    Reads plain rows rather than ORM objects: a caseload has hundreds of prescriptions.
-    """
+    """Percent of prescribed sessions done in the 14 days before today, per client with a
+    programme (None when nothing was prescribed then)."""
     zone_of = {p.client_id: p.centre.timezone for p in plans}
-    first = min(today_of.values()) - timedelta(days=14)
-    since = datetime.combine(first, datetime.min.time(), tzinfo=UTC) - timedelta(days=1)
-    rows = session.execute(
-        select(
-            Programme.client_id,
-            Prescription.id,
-            Prescription.slot,
-            Prescription.started_at,
-            Prescription.ended_at,
-            Prescription.times_per_day,
-            Prescription.days_per_week,
-        )
-        .join(Programme, Prescription.programme_id == Programme.id)
-        .where(
-            Programme.client_id.in_(ids),
-            Prescription.ended_at.is_(None) | (Prescription.ended_at >= since),
-        )
-    ).all()
-    slot_of = {row.id: (row.client_id, row.slot) for row in rows}
-    done: dict[int, dict[str, Counter[date]]] = defaultdict(lambda: defaultdict(Counter))
-    if slot_of:
-        for prescription_id, day, count in session.execute(
-            select(
-                ExerciseLog.prescription_id,
-                type_coerce(ExerciseLog.local_date, String),
-                func.count(),
-            )
-            .where(ExerciseLog.prescription_id.in_(list(slot_of)), ExerciseLog.local_date >= first)
-            .group_by(ExerciseLog.prescription_id, ExerciseLog.local_date)
-        ):
-            client_id, slot = slot_of[prescription_id]
-            done[client_id][slot][as_day(day)] += count
-    by_client: dict[int, list[Any]] = defaultdict(list)
-    for row in rows:
-        by_client[row.client_id].append(row)
+    found = adherence.fortnights(
+        session, {cid: (zone_of[cid], today_of[cid] - timedelta(days=1)) for cid in ids}
+    )
     programmes = set(
         session.scalars(select(Programme.client_id).where(Programme.client_id.in_(ids)))
     )
-    return {
-        cid: adherence.fortnight(
-            by_client[cid], zone_of[cid], today_of[cid] - timedelta(days=1), done[cid]
-        ).percent
-        for cid in programmes
-    }
+    return {cid: found[cid].percent if cid in found else None for cid in programmes}
 
 
 def _psfs(

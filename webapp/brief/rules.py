@@ -42,7 +42,7 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
-def _pain_threshold(reference: float, points: float, limits: Thresholds) -> float:
+def pain_threshold(reference: float, points: float, limits: Thresholds) -> float:
     """The smallest change that counts: the points, or 30 % of the reference if smaller."""
     fraction = limits.pain_change_fraction * reference
     return max(min(points, fraction), limits.pain_change_min_points)
@@ -65,7 +65,7 @@ def pain_worse(record: ClientRecord, limits: Thresholds) -> Flag | None:
         if reference is None:
             continue
         rise = now - reference
-        if rise >= _pain_threshold(reference, points, limits) - 1e-9:
+        if rise >= pain_threshold(reference, points, limits) - 1e-9:
             source = label.format(_n(reference))
             why = f"7-day mean pain {_n(now)}, up {_n(rise)} from {source}"
             return Flag("P1", AMBER, "Pain worsening", why, weight=round(rise * 10))
@@ -78,7 +78,7 @@ def pain_better(record: ClientRecord, limits: Thresholds) -> Flag | None:
     if now is None or record.baseline is None:
         return None
     drop = record.baseline - now
-    if drop >= _pain_threshold(record.baseline, limits.pain_change_points, limits) - 1e-9:
+    if drop >= pain_threshold(record.baseline, limits.pain_change_points, limits) - 1e-9:
         why = f"7-day mean pain {_n(now)}, down {_n(drop)} from a baseline of {_n(record.baseline)}"
         return Flag("P2", GREEN, "Meaningful improvement", why)
     return None
@@ -255,7 +255,7 @@ def plateau(record: ClientRecord, limits: Thresholds) -> Flag | None:
     then = record.mean_pain(record.today - timedelta(days=limits.plateau_days), limits)
     if now is None or then is None:
         return None
-    if abs(now - then) >= _pain_threshold(then, limits.pain_change_points, limits) - 1e-9:
+    if abs(now - then) >= pain_threshold(then, limits.pain_change_points, limits) - 1e-9:
         return None
     psfs_then = [
         v for week, v in record.psfs if week <= record.today - timedelta(days=limits.plateau_days)

@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from ..extensions import db
 from ..library import services as library
 from ..models import now_utc
+from . import outcomes as cohort
 from . import services
 
 
@@ -30,12 +31,13 @@ def demo_command(if_empty: bool) -> None:
         return
     root = Path(current_app.config["EXERCISES_DIR"])
     library.load(db.session, root)  # idempotent: the demo's programmes need the library
-    created = services.seed(
-        db.session, now_utc(), current_app.config["PASSWORD_HASH_PROFILE"], root
-    )
+    now, profile = now_utc(), current_app.config["PASSWORD_HASH_PROFILE"]
+    created = services.seed(db.session, now, profile, root)
+    # The outcomes cohort, also added to a demo company seeded before it existed.
+    created = cohort.seed(db.session, now, profile, root) or created
     db.session.commit()
     click.echo(
         "Seeded the demo company." if created else "The demo company is already here.", err=True
     )
-    for account in services.accounts():
+    for account in services.accounts() + cohort.accounts():
         click.echo(f"{account.role}\t{account.email}\t{account.password}")

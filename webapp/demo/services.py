@@ -393,6 +393,7 @@ def seed(session: Session, now: datetime, hash_profile: str, library_root: Path)
         )
         session.add(client)
         started = now - timedelta(days=story.started_days_ago)
+        client.onboarded_at = started  # they took the tour the day care began
         first_phase = 1
         plan = pathway.start_care_plan(
             session,

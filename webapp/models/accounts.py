@@ -80,6 +80,8 @@ class User(db.Model):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    # When a client finished or skipped the first-run tour (None: not yet).
+    onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     centres: Mapped[list[Centre]] = relationship(
         secondary=centre_membership, back_populates="members", order_by="Centre.name"

@@ -3,5 +3,91 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask import Response
+from flask import abort
+from flask import render_template
+from flask import request
+from flask_login import current_user
+
+from .. import policy
+from ..brief.thresholds import DEFAULT
+from ..extensions import db
+from ..localtime import local_day
+from ..localtime import staff_timezone
+from ..models import Discipline
+from ..models import Role
+from ..models import now_utc
+from ..pathway.content import CONDITIONS
+from . import export
+from . import filters
+from . import services
+from .charts import figure
+from .tables import MIN_GROUP
 
 bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
+
+
+def _page(scope: policy.OutcomeScope, csv_endpoint: str) -> tuple[str, int]:
+    now = now_utc()
+    chosen = filters.read(request.args, local_day(now, staff_timezone(current_user)))
+    report = None
+    if chosen.filters is not None:
+        report = services.report(db.session, scope, chosen.filters, now)
+    return render_template(
+        "outcomes/index.html",
+        scope=scope,
+        chosen=chosen,
+        report=report,
+        csv_endpoint=csv_endpoint,
+        conditions=list(CONDITIONS),
+        disciplines=list(Discipline),
+        limits=DEFAULT,
+        min_group=MIN_GROUP,
+        figure=figure,
+    ), 200 if report is not None else 422
+
+
+def _csv(scope: policy.OutcomeScope, table: str) -> Response:
+    if table not in services.TABLES:
+        abort(404)
+    now = now_utc()
+    chosen = filters.read(request.args, local_day(now, staff_timezone(current_user)))
+    if chosen.filters is None:
+        problems = " ".join(chosen.errors.values())
+        return Response(f"These filters can't be used: {problems}\n", 400, mimetype="text/plain")
+    found = services.table(db.session, scope, chosen.filters, table, now)
+    period = chosen.filters.period
+    name = f"outcomes-{table}-{period.start.isoformat()}-to-{period.end.isoformat()}.csv"
+    return Response(
+        export.csv_text(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/")
+@policy.outcomes(Role.ADMIN)
+def index(scope: policy.OutcomeScope) -> tuple[str, int]:
+    """Outcomes across the admin's centres, filtered by centre, condition, discipline, period."""
+    return _page(scope, "outcomes.csv")
+
+
+@bp.get("/<table>.csv")
+@policy.outcomes(Role.ADMIN)
+def csv(scope: policy.OutcomeScope, table: str) -> Response:
+    """One outcome table as CSV, with the page's filters."""
+    return _csv(scope, table)
+
+
+@bp.get("/mine")
+@policy.outcomes(Role.THERAPIST)
+def mine(scope: policy.OutcomeScope) -> tuple[str, int]:
+    """The same outcomes for the clients whose care team the therapist is on."""
+    return _page(scope, "outcomes.mine_csv")
+
+
+@bp.get("/mine/<table>.csv")
+@policy.outcomes(Role.THERAPIST)
+def mine_csv(scope: policy.OutcomeScope, table: str) -> Response:
+    """One table of the therapist's own outcomes as CSV."""
+    return _csv(scope, table)

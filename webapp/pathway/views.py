@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint
+from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -16,6 +19,7 @@ from ..careteam import services as careteam
 from ..diary import services as diary
 from ..extensions import db
 from ..extensions import htmx
+from ..learn import services as learn
 from ..models import ExerciseLog
 from ..models import Role
 from ..models import User
@@ -71,6 +75,9 @@ def today() -> str:
         next_visit=booking.next_visit(db.session, current_user, now),
         summary=careteam.latest_summary(db.session, current_user, now),
         visits=visits,
+        learn_card=learn.today_card(
+            learn.collection_at(Path(current_app.config["LEARN_DIR"]), now.date()), plan, now
+        ),
     )
 
 

@@ -122,6 +122,8 @@ OFFLINE_PAGES = frozenset(
         "programmes.exercise",
         "sessions.index",
         "brief.progress",
+        "learn.index",
+        "learn.article",  # any article the client opens is kept, whatever its slug
     }
 )
 
