@@ -10,6 +10,7 @@ from .accounts import Role
 from .accounts import User
 from .accounts import UserSession
 from .accounts import centre_membership
+from .audit import AuditEvent
 from .diary import CareAlert
 from .diary import DiaryEntry
 from .diary import EntryKind
@@ -45,6 +46,7 @@ from .types import UTCDateTime
 from .types import now_utc
 
 __all__ = [
+    "AuditEvent",
     "Delivery",
     "DeliveryStatus",
     "PushSubscription",
