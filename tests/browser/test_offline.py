@@ -64,7 +64,7 @@ def controlled(page: Page) -> None:
     """Wait until the service worker controls the page, then load it again through the worker."""
     # Polled from here: wait_for_function would evaluate a string in the page, which our CSP
     # (rightly) forbids.
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 45  # generous: precaching competes for a busy machine
     while not page.evaluate("navigator.serviceWorker.controller !== null"):
         assert time.monotonic() < deadline, "the service worker never took control"
         page.wait_for_timeout(100)
