@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app webapp
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install browser lint migrate demo clean bench
+.PHONY: run test install browser lint audit audit-deps migrate demo clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,8 +40,16 @@ lint: install
 	$(BIN)/ruff check webapp tests migrations/env.py scripts bench
 	$(BIN)/ruff format --check webapp tests scripts bench
 
+## audit: static security analysis of the app (bandit: no high-severity finding allowed)
+audit: install
+	$(BIN)/bandit -r webapp -lll -q && echo "bandit: no high-severity findings"
+
+## audit-deps: known-vulnerable pins (pip-audit; needs the package index's vulnerability API)
+audit-deps: install
+	$(BIN)/pip-audit -l --strict --progress-spinner off
+
 ## test: install what the tests need, then unit, integration and browser tests
-test: install browser lint
+test: install browser lint audit
 	$(FLASK) exercises validate
 	$(FLASK) learn validate
 	$(BIN)/python -m pytest

@@ -21,6 +21,9 @@ from sqlalchemy import text
 from webapp import create_app
 from webapp.extensions import db
 
+# Every log record of the run is scanned for health data, passwords and tokens.
+pytest_plugins = ["tests.log_scan"]
+
 IN_CI = os.environ.get("CI") == "true"
 PG_ADMIN_URL = os.environ.get(
     "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

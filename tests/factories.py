@@ -7,7 +7,9 @@ from datetime import date
 from datetime import datetime
 from typing import Any
 
+import pyotp
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from webapp.auth.passwords import hash_password
 from webapp.extensions import db
@@ -21,6 +23,8 @@ from webapp.models import now_utc
 from webapp.pathway import services as pathway
 
 PASSWORD = "correct horse battery"
+# Every staff member gen_user makes has two-step sign-in on with this authenticator secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 _seq = itertools.count(1)
 
 
@@ -40,8 +44,11 @@ def gen_user(
     name: str | None = None,
     email: str | None = None,
     password: str | None = PASSWORD,
+    two_factor: bool | None = None,
 ) -> User:
+    """Make a user; staff get two-step sign-in (``TOTP_SECRET``) unless ``two_factor=False``."""
     n = next(_seq)
+    enrolled = role is not Role.CLIENT if two_factor is None else two_factor
     user = User(
         name=name or f"{role.value.title()} {n}",
         email=email or f"{role.value}{n}@example.test",
@@ -49,6 +56,8 @@ def gen_user(
         discipline=discipline,
         centres=list(centres),
         password_hash=hash_password(password, "cheapest") if password else None,
+        totp_secret=TOTP_SECRET if enrolled else None,
+        totp_enabled_at=now_utc() if enrolled else None,
     )
     db.session.add(user)
     db.session.flush()
@@ -91,5 +100,19 @@ def plan_of(client: User) -> CarePlan:
     return plan
 
 
+def totp_code(secret: str = TOTP_SECRET, at: datetime | None = None) -> str:
+    """The code an authenticator app with ``secret`` shows at ``at`` (default: now)."""
+    return pyotp.TOTP(secret).at(at or now_utc())
+
+
 def login(http: FlaskClient, user: User, password: str = PASSWORD) -> Any:
-    return http.post("/login", data={"email": user.email, "password": password})
+    """Sign in through the real forms: the password, then (if asked) the authenticator's code."""
+    user_id = user.id
+    response = http.post("/login", data={"email": user.email, "password": password})
+    if response.status_code == 302 and response.headers["Location"] == "/login/code":
+        # Each code is good once per 30 seconds; tests sign the same person in many times.
+        with http.application.app_context():
+            db.session.execute(update(User).where(User.id == user_id).values(totp_last_step=None))
+            db.session.commit()
+        response = http.post("/login/code", data={"code": totp_code()})
+    return response

@@ -340,6 +340,21 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("learn.index", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
     ("learn.article", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
     # --- onboarding (issue #8) ---
+    # --- sign-in (issue #9) ---
+    # The second step needs a half-signed-in browser; without one it starts again at /login.
+    ("auth.code", "GET"): cells(LOGIN, clients=302, therapists=302, admins=302),
+    ("auth.code", "POST"): cells(LOGIN, clients=302, therapists=302, admins=302),
+    ("auth.forgot_password", "GET"): cells(200, clients=200, therapists=200, admins=200),
+    ("auth.forgot_password", "POST"): cells(422, clients=422, therapists=422, admins=422),
+    ("auth.reset", "GET"): cells(404, clients=404, therapists=404, admins=404),
+    ("auth.reset", "POST"): cells(404, clients=404, therapists=404, admins=404),
+    ("auth.security", "GET"): cells(LOGIN, clients=200, therapists=200, admins=200),
+    # Staff have two-step sign-in already (so set-up sends them back); the clients don't.
+    ("auth.two_factor_setup", "GET"): cells(LOGIN, clients=200, therapists=302, admins=302),
+    ("auth.two_factor_setup", "POST"): cells(LOGIN, clients=422, therapists=302, admins=302),
+    ("auth.turn_off_two_factor", "POST"): cells(LOGIN, clients=422, therapists=422, admins=422),
+    ("auth.new_recovery_codes", "POST"): cells(LOGIN, clients=302, therapists=422, admins=422),
+    ("auth.sign_out_everywhere", "POST"): cells(LOGIN, clients=302, therapists=302, admins=302),
     ("onboarding.step", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
     ("onboarding.done", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
     # --- outcomes (issue #8) ---
@@ -348,6 +363,11 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("outcomes.csv", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
     ("outcomes.mine", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
     ("outcomes.mine_csv", "GET"): cells(LOGIN, clients=403, therapists=200, admins=403),
+    # --- audit trail (issue #9) ---
+    # Each client sees who on the staff opened their own record; admins search their centres'.
+    ("audit.access", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("audit.trail", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
+    ("audit.trail_csv", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
     ("admin.reissue_invitation", "POST"): cells(
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
     ),

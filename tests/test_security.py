@@ -14,6 +14,7 @@ from webapp.extensions import db
 from webapp.models import Role
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "webapp" / "templates"
+HTTPS = "https://localhost"  # HSTS is sent over https only
 
 
 def test_every_page_sends_the_security_headers(app: Flask) -> None:
@@ -21,10 +22,11 @@ def test_every_page_sends_the_security_headers(app: Flask) -> None:
     db.session.commit()
     http = app.test_client()
     for url in ("/login", "/healthz", "/manifest.webmanifest"):
-        assert_headers(http.get(url))
+        assert_headers(http.get(url, base_url=HTTPS))
+        assert "Strict-Transport-Security" not in http.get(url).headers  # plain http
     login(http, admin)
     for url in ("/admin/", "/admin/clients/new", "/nowhere"):
-        response = http.get(url)
+        response = http.get(url, base_url=HTTPS)
         assert_headers(response)
         assert response.headers["Cache-Control"] == "no-store"
         assert "Cookie" in response.headers["Vary"]

@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
+from .audit.capture import register_audit
 from .database import configure_engine
 from .errors import register_errors
 from .extensions import csrf
@@ -19,6 +20,7 @@ from .extensions import login_manager
 from .extensions import migrate
 from .formatting import register_formatting
 from .reminders import keys
+from .security import install_converters
 from .security import register_security
 
 MIGRATIONS_DIR = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations")
@@ -40,10 +42,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     keys.load_into(app)
     register_extensions(app)
+    install_converters(app)  # before any route is added
     register_blueprints(app)
     register_commands(app)
     register_errors(app)
     register_security(app)
+    register_audit(app)
     register_formatting(app)
     return app
 
@@ -63,6 +67,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
+    from .audit.views import bp as audit_bp
     from .auth.views import bp as auth_bp
     from .brief.views import bp as brief_bp
     from .careteam.views import bp as careteam_bp
@@ -94,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
         caseload_bp,
         outcomes_bp,
         admin_bp,
+        audit_bp,
         health_bp,
         pwa_bp,
     )
@@ -102,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .auth.commands import auth_group
     from .demo.commands import demo_command
     from .housekeeping.commands import clock_command
     from .housekeeping.commands import housekeeping_group
@@ -109,6 +116,7 @@ def register_commands(app: Flask) -> None:
     from .library.commands import exercises_group
     from .reminders.commands import reminders_group
 
+    app.cli.add_command(auth_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(clock_command)
     app.cli.add_command(housekeeping_group)

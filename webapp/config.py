@@ -40,20 +40,31 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the server-side session
         "WTF_CSRF_SSL_STRICT": True,
-        # Server-side sessions: staff sign out sooner than clients on their own phones.
-        "SESSION_IDLE_STAFF": timedelta(minutes=60),
+        # Server-side sessions: staff on shared clinic computers sign out after 30 idle minutes;
+        # clients on their own phones, offline between visits, after two weeks (README).
+        # From the environment as seconds or with a unit: CONTINUUM_SESSION_IDLE_STAFF=20m.
+        "SESSION_IDLE_STAFF": timedelta(minutes=30),
         "SESSION_ABSOLUTE_STAFF": timedelta(hours=12),
         "SESSION_IDLE_CLIENT": timedelta(days=14),
         "SESSION_ABSOLUTE_CLIENT": timedelta(days=30),
+        # Between the password and the second step: how long the half-signed-in state lasts.
+        "SIGN_IN_STEP_TTL": timedelta(minutes=5),
         # Sign-in throttling over a sliding window.
         "LOGIN_WINDOW": timedelta(minutes=15),
         "LOGIN_MAX_FAILURES_PER_ACCOUNT": 5,
         "LOGIN_MAX_FAILURES_PER_ADDRESS": 20,
+        "CODE_MAX_FAILURES_PER_ACCOUNT": 5,  # wrong second-step codes in the window
+        "RESET_MAX_PER_ACCOUNT": 3,  # reset emails per account in the window
+        "PASSWORD_RESET_TTL": timedelta(minutes=30),
         "INVITATION_TTL": timedelta(days=7),
         "PASSWORD_HASH_PROFILE": "rfc9106-low-memory",
         "CLOCK_INTERVAL_SECONDS": 60,
         # How many reverse proxies in front of the app set X-Forwarded-*; 0 trusts none.
         "TRUSTED_PROXIES": 0,
+        # The largest request body and form field (413 beyond them); a full offline-sync
+        # batch and the longest session note are well under.
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     }
 
 
@@ -77,8 +88,35 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+DURATIONS = (
+    "SESSION_IDLE_STAFF",
+    "SESSION_ABSOLUTE_STAFF",
+    "SESSION_IDLE_CLIENT",
+    "SESSION_ABSOLUTE_CLIENT",
+    "SIGN_IN_STEP_TTL",
+    "LOGIN_WINDOW",
+    "PASSWORD_RESET_TTL",
+    "INVITATION_TTL",
+)
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(value: Any) -> timedelta:
+    """Read a duration: a timedelta, a number of seconds, or text such as "30m", "12h", "14d"."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return timedelta(seconds=value)
+    text = str(value).strip().lower()
+    if len(text) > 1 and text[-1] in UNITS and text[:-1].isdigit() and int(text[:-1]) > 0:
+        return timedelta(seconds=int(text[:-1]) * UNITS[text[-1]])
+    raise RuntimeError(f"{value!r} is not a duration: use seconds or e.g. 30m, 12h, 14d")
+
+
 def harden(config: dict[str, Any]) -> None:
-    """Apply production rules: a real secret and cookies only sent over HTTPS."""
+    """Read durations given as text, then apply production rules: a real secret, HTTPS cookies."""
+    for key in DURATIONS:
+        config[key] = duration(config[key])
     env = config["ENV"]
     if env not in ENVIRONMENTS:
         raise RuntimeError(f"CONTINUUM_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")

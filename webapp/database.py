@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import has_request_context
+from flask import request
+from sqlalchemy import Connection
 from sqlalchemy import Engine
 from sqlalchemy import event
 
@@ -16,6 +19,24 @@ def configure_engine(engine: Engine) -> None:
         return
     in_memory = engine.url.database in (None, "", ":memory:")
     event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, in_memory))
+    event.listen(engine, "begin", _write_lock_for_writing_requests)
+
+
+def _write_lock_for_writing_requests(conn: Connection) -> None:
+    """A request that may write takes SQLite's write lock when its transaction begins.
+
+    Otherwise its transaction starts as a reader (a SAVEPOINT, or the first read after BEGIN)
+    and its first write must upgrade; if any other connection committed in between (every page
+    view commits its audit row), SQLite refuses the upgrade at once with "database is locked",
+    busy timeout or not. BEGIN IMMEDIATE waits for the lock instead (SECURITY.md §3.2). Page
+    views (GET) stay plain readers: their one write, the audit row, is their first statement
+    in a transaction of its own.
+    """
+    if not has_request_context() or request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    raw = conn.connection.driver_connection
+    if raw is not None and not raw.in_transaction:
+        raw.execute("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, in_memory: bool) -> None:

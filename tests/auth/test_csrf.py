@@ -11,12 +11,22 @@ from tests.factories import gen_centre
 from tests.factories import gen_client
 from tests.factories import gen_therapist
 from tests.factories import gen_user
+from tests.factories import totp_code
 from webapp.extensions import db
 from webapp.models import Discipline
 from webapp.models import Role
 
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def sign_in_with_tokens(http, email: str):  # type: ignore[no-untyped-def]
+    """Sign a staff member in through both steps, each form with its CSRF token."""
+    token = TOKEN.search(http.get("/login").get_data(as_text=True)).group(1)
+    step = http.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    assert step.headers["Location"] == "/login/code"
+    token = TOKEN.search(http.get("/login/code").get_data(as_text=True)).group(1)
+    return http.post("/login/code", data={"code": totp_code(), "csrf_token": token})
 
 
 def mutating_urls(app: Flask, client_id: int) -> list[tuple[str, str]]:
@@ -54,12 +64,8 @@ def test_every_state_changing_route_needs_a_token(make_app) -> None:  # type: ig
     assert len(urls) >= 5
 
     http = app.test_client()
-    page = http.get("/login").get_data(as_text=True)
-    token = TOKEN.search(page).group(1)
-    signed_in = http.post(
-        "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
-    )
-    assert signed_in.status_code == 302
+    signed_in = sign_in_with_tokens(http, email)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/"
 
     for method, url in urls:
         if url == "/api/sync":
@@ -83,8 +89,7 @@ def test_htmx_requests_carry_the_token_in_a_header(make_app) -> None:  # type: i
         db.session.commit()
         target_id, email = target.id, physio.email
     http = app.test_client()
-    token = TOKEN.search(http.get("/login").get_data(as_text=True)).group(1)
-    http.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    sign_in_with_tokens(http, email)
     page = http.get(f"/clients/{target_id}").get_data(as_text=True)
     header_token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
     response = http.post(

@@ -13,6 +13,7 @@ from tests.factories import PASSWORD
 from tests.factories import gen_centre
 from tests.factories import gen_user
 from tests.factories import login
+from tests.factories import totp_code
 from webapp.auth import services
 from webapp.extensions import db
 from webapp.models import Role
@@ -147,6 +148,8 @@ def test_next_only_redirects_within_the_site(
     response = client.post(
         "/login", query_string={"next": target}, data={"email": admin.email, "password": PASSWORD}
     )
+    assert response.headers["Location"] == "/login/code"  # ``next`` waits for the second step
+    response = client.post("/login/code", data={"code": totp_code()})
     assert response.headers["Location"] == lands_on
 
 

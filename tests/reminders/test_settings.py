@@ -125,7 +125,7 @@ def test_a_push_subscription_is_kept_once_and_removed(http: FlaskClient, client_
         answer = http.post("/settings/reminders/push", json=bad)
         assert answer.status_code == 400
         assert answer.get_json() == {"error": "That isn't a push subscription."}
-    assert http.post("/settings/reminders/push", data="not json").status_code == 400
+    assert http.post("/settings/reminders/push", data="not json").status_code == 415
 
     answer = http.post("/settings/reminders/push/remove", json={"endpoint": body["endpoint"]})
     assert answer.status_code == 200

@@ -132,7 +132,7 @@ def invite_client(
     return client, token
 
 
-def qr_svg(url: str) -> str:
+def qr_svg(url: str, title: str = "QR code for the invitation link") -> str:
     """Render ``url`` as a QR code in SVG markup, with no inline styles."""
     buffer = io.BytesIO()
     segno.make(url, error="m").save(
@@ -143,7 +143,7 @@ def qr_svg(url: str) -> str:
         svgns=True,
         nl=False,
         svgclass="qr-code",
-        title="QR code for the invitation link",
+        title=title,
         dark="#111",
     )
     return buffer.getvalue().decode()

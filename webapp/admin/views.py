@@ -11,6 +11,8 @@ from flask import url_for
 from flask_login import current_user
 
 from .. import policy
+from ..audit.capture import about
+from ..audit.capture import audited
 from ..auth import services as auth_services
 from ..extensions import db
 from ..models import Centre
@@ -18,6 +20,7 @@ from ..models import Role
 from ..models import User
 from ..models import now_utc
 from ..pathway.services import CarePlanError
+from ..security import record_id
 from . import services
 from .forms import NewClientForm
 
@@ -26,6 +29,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 @bp.get("/")
 @policy.roles(Role.ADMIN)
+@audited("caseload")
 def index() -> str:
     """Show the admin's centres, their staff and their clients."""
     centres = services.admin_centres(current_user)
@@ -41,6 +45,7 @@ def _new_client_form(**kwargs: object) -> NewClientForm:
 
 @bp.route("/clients/new", methods=["GET", "POST"])
 @policy.roles(Role.ADMIN)
+@audited("record", methods=["POST"])
 def new_client() -> tuple[str, int]:
     """Create a client with care plan and care team, then show their invitation link."""
     form = _new_client_form()
@@ -61,6 +66,7 @@ def new_client() -> tuple[str, int]:
                 now=now_utc(),
                 ttl=current_app.config["INVITATION_TTL"],
             )
+            about(client)
             db.session.commit()
             return _invitation_page(client, token), 201
         except services.EmailTaken:
@@ -78,7 +84,7 @@ def new_client() -> tuple[str, int]:
 @policy.roles(Role.ADMIN)
 def care_team_options() -> str:
     """Return the care-team checkboxes for the chosen centre (an htmx fragment)."""
-    centre = db.session.get(Centre, request.args.get("centre_id", type=int) or 0)
+    centre = db.session.get(Centre, request.args.get("centre_id", type=record_id) or 0)
     if centre is None or not policy.manages_centre(current_user, centre):
         abort(404)
     form = _new_client_form(formdata=None)
@@ -89,6 +95,7 @@ def care_team_options() -> str:
 @bp.post("/clients/<int:client_id>/invitation")
 @policy.roles(Role.ADMIN)
 @policy.client_record("invite")
+@audited("account")
 def reissue_invitation(client: User) -> tuple[str, int]:
     """Give a client who hasn't set a password a fresh link; earlier links stop working."""
     if client.password_hash is not None:

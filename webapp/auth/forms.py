@@ -1,13 +1,15 @@
-"""Sign-in and set-password forms."""
+"""Sign-in, second-step, reset and set-password forms."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms import PasswordField
+from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
+from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
 from .passwords import MAX_LENGTH
@@ -51,3 +53,61 @@ class SetPasswordForm(FlaskForm):
         problem = password_problem(field.data or "", self._email)
         if problem:
             raise ValidationError(problem)
+
+
+class CodeForm(FlaskForm):
+    """The second step: a code from the authenticator app, or a recovery code."""
+
+    code = StringField(
+        "6-digit code",
+        validators=[Optional(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+        description="From the authenticator app on your phone. It changes every 30 seconds.",
+    )
+    recovery_code = StringField(
+        "Recovery code",
+        validators=[Optional(), Length(max=40)],
+        render_kw={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"},
+        description="One of the codes you saved when you turned on two-step sign-in.",
+    )
+
+    def validate(self, extra_validators: object = None) -> bool:
+        if not super().validate(extra_validators):  # type: ignore[arg-type]
+            return False
+        if not (self.code.data or "").strip() and not (self.recovery_code.data or "").strip():
+            self.code.errors = [*self.code.errors, "Enter the code from your authenticator app."]
+            return False
+        return True
+
+    @property
+    def answer(self) -> str:
+        return (self.code.data or "").strip() or (self.recovery_code.data or "")
+
+
+class SetupForm(FlaskForm):
+    code = StringField(
+        "6-digit code from the app",
+        validators=[DataRequired("Enter the 6-digit code your app shows."), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+
+
+class ConfirmIdentityForm(FlaskForm):
+    """Before a change to how someone signs in: their password, or a current code."""
+
+    answer = PasswordField(
+        "Your password, or a current 6-digit code",
+        validators=[
+            DataRequired("Enter your password or a code from your app."),
+            Length(max=MAX_LENGTH),
+        ],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email address."), Length(max=254)],
+        render_kw={"autocomplete": "username", "inputmode": "email", "autocapitalize": "none"},
+    )

@@ -1,4 +1,7 @@
-"""Signing in and out, server-side sessions, throttling and invitations."""
+"""Signing in and out, server-side sessions, throttling and invitations.
+
+The second step lives in ``two_factor``, password reset links in ``reset``.
+"""
 
 from __future__ import annotations
 
@@ -58,6 +61,49 @@ class Throttle:
             per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
         )
 
+    @classmethod
+    def for_codes(cls, config: Mapping[str, Any]) -> Throttle:
+        """Wrong second-step codes (and wrong answers when confirming who you are)."""
+        return cls(
+            window=config["LOGIN_WINDOW"],
+            per_account=config["CODE_MAX_FAILURES_PER_ACCOUNT"],
+            per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        )
+
+    @classmethod
+    def for_resets(cls, config: Mapping[str, Any]) -> Throttle:
+        """Reset links asked for, whether or not the address has an account."""
+        return cls(
+            window=config["LOGIN_WINDOW"],
+            per_account=config["RESET_MAX_PER_ACCOUNT"],
+            per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        )
+
+    def used(
+        self,
+        session: Session,
+        kind: str,
+        email: str,
+        address: str,
+        now: datetime,
+        failures_only: bool = True,
+    ) -> tuple[bool, bool]:
+        """Answer whether the account, and whether the address, used up their ``kind`` tries."""
+        attempts = select(func.count(LoginAttempt.id)).where(
+            LoginAttempt.kind == kind, LoginAttempt.attempted_at >= now - self.window
+        )
+        if failures_only:
+            attempts = attempts.where(LoginAttempt.succeeded.is_(False))
+        by_account = session.scalar(attempts.where(LoginAttempt.email == email)) or 0
+        by_address = session.scalar(attempts.where(LoginAttempt.address == address)) or 0
+        return by_account >= self.per_account, by_address >= self.per_address
+
+    def exceeded(
+        self, session: Session, kind: str, email: str, address: str, now: datetime
+    ) -> bool:
+        """Answer whether the account or the address has used up its failed ``kind`` tries."""
+        return any(self.used(session, kind, email, address, now))
+
 
 @dataclass(frozen=True)
 class SignIn:
@@ -77,13 +123,7 @@ def authenticate(
 ) -> SignIn:
     """Check credentials, refusing further guesses once an account or address is throttled."""
     email = normalise_email(email)
-    since = now - throttle.window
-    failures = select(func.count(LoginAttempt.id)).where(
-        LoginAttempt.succeeded.is_(False), LoginAttempt.attempted_at >= since
-    )
-    by_account = session.scalar(failures.where(LoginAttempt.email == email)) or 0
-    by_address = session.scalar(failures.where(LoginAttempt.address == address)) or 0
-    if by_account >= throttle.per_account or by_address >= throttle.per_address:
+    if throttle.exceeded(session, "password", email, address, now):
         return SignIn(user=None, throttled=True)
 
     user = find_user_by_email(session, email)
@@ -126,23 +166,44 @@ class SessionLimits:
 TOUCH_EVERY = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class Resumed:
+    user: User | None
+    # Why there is no user: "idle" or "lifetime" the moment a session runs out, else "gone".
+    ended: str | None = None
+    after: timedelta | None = None  # the limit that ran out
+
+
+def check_session(
+    session: Session, token: str, user_id: int, now: datetime, limits: SessionLimits
+) -> Resumed:
+    """Resume a live session, or say why it can't be: revoked, forged, idle too long or too old.
+
+    ``last_seen_at`` is written at most once a ``TOUCH_EVERY``, so most pages stay reads.
+    """
+    row = session.get(UserSession, digest(token), options=[joinedload(UserSession.user)])
+    if row is None or row.revoked_at is not None or row.user_id != user_id:
+        return Resumed(None, "gone")
+    user = row.user
+    if not user.active:
+        return Resumed(None, "gone")
+    idle, absolute = limits.for_role(user.role)
+    if now - row.created_at > absolute:
+        row.revoked_at = now
+        return Resumed(None, "lifetime", absolute)
+    if now - row.last_seen_at > idle:
+        row.revoked_at = now
+        return Resumed(None, "idle", idle)
+    if now - row.last_seen_at >= TOUCH_EVERY:
+        row.last_seen_at = now
+    return Resumed(user)
+
+
 def resume_session(
     session: Session, token: str, user_id: int, now: datetime, limits: SessionLimits
 ) -> User | None:
     """Return the user of a live session, or None if it was revoked, expired or forged."""
-    row = session.get(UserSession, digest(token), options=[joinedload(UserSession.user)])
-    if row is None or row.revoked_at is not None or row.user_id != user_id:
-        return None
-    user = row.user
-    if not user.active:
-        return None
-    idle, absolute = limits.for_role(user.role)
-    if now - row.last_seen_at > idle or now - row.created_at > absolute:
-        row.revoked_at = now
-        return None
-    if now - row.last_seen_at >= TOUCH_EVERY:
-        row.last_seen_at = now
-    return user
+    return check_session(session, token, user_id, now, limits).user
 
 
 def end_session(session: Session, token: str | None, now: datetime) -> None:
@@ -162,6 +223,12 @@ def end_all_sessions(session: Session, user: User, now: datetime) -> None:
         .where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+def deactivate_user(session: Session, user: User, now: datetime) -> None:
+    """Take away a user's access: no new sign-ins, and every session ends at once."""
+    user.active = False
+    end_all_sessions(session, user, now)
 
 
 def safe_next(target: str | None) -> str | None:

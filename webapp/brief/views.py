@@ -7,6 +7,7 @@ from flask import render_template
 from flask_login import current_user
 
 from .. import policy
+from ..audit.capture import audited
 from ..diary import chart as diary_chart
 from ..extensions import db
 from ..models import Role
@@ -22,6 +23,7 @@ bp = Blueprint("brief", __name__)
 @bp.get("/clients/<int:client_id>/brief")
 @policy.roles(Role.THERAPIST)
 @policy.client_record("read_notes")
+@audited("brief")
 def brief(client: User) -> str:
     """Everything since the client's last visit: diary, exercises, function, notes, flags."""
     found = services.build(db.session, client, now_utc())
@@ -32,6 +34,7 @@ def brief(client: User) -> str:
 
 @bp.get("/progress")
 @policy.roles(Role.CLIENT)
+@audited("progress")
 def progress() -> str:
     """The client's own progress in plain words: trends and what is going well."""
     plan = current_user.active_care_plan

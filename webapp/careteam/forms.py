@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
 from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import TextAreaField
@@ -13,8 +12,8 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 
 from ..diary.measures import BODY_REGIONS
+from ..fields import RequestKey
 from ..models import Urgency
-from ..sessions.booking import new_request_key
 from .services import LINE_MAX
 from .services import TEXT_MAX
 
@@ -51,12 +50,12 @@ class NoteForm(FlaskForm):
         "Optional. The client sees this and the next box on their phone; write it for them.",
     )
     client_next_steps = _text("What to do before next time", TEXT_MAX, 3)
-    request_key = HiddenField(default=new_request_key)
+    request_key = RequestKey()
 
 
 class AddendumForm(FlaskForm):
     text = _text("Addendum", TEXT_MAX, 2, required="Write the addendum.")
-    request_key = HiddenField(default=new_request_key)
+    request_key = RequestKey()
 
 
 class ReferralForm(FlaskForm):
@@ -74,7 +73,7 @@ class ReferralForm(FlaskForm):
         validators=[InputRequired("Choose how soon.")],
     )
     focus = _text("Suggested focus", LINE_MAX, 2)
-    request_key = HiddenField(default=new_request_key)
+    request_key = RequestKey()
 
 
 class AcknowledgeForm(FlaskForm):

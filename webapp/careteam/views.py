@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 
 from .. import localtime
 from .. import policy
+from ..audit.capture import audited
 from ..diary.measures import BODY_REGIONS
 from ..extensions import db
 from ..models import Referral
@@ -41,6 +42,7 @@ def _show(form: object, error: CareTeamError) -> None:
 @bp.get("/clients/<int:client_id>/notes")
 @policy.roles(Role.THERAPIST)
 @policy.client_record("read_notes")
+@audited("notes")
 def notes(client: User) -> str:
     """Every note on the client from both disciplines, with handovers and addenda."""
     return _notes_page(client, AddendumForm())
@@ -64,6 +66,7 @@ def _notes_page(
 @bp.route("/clients/<int:client_id>/notes/new", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST)
 @policy.client_record("write_notes")
+@audited("notes")
 def write_note(client: User) -> Response | str | tuple[str, int]:
     """Write the note of a session, with a handover and, if wanted, a summary for the client."""
     form = NoteForm()
@@ -110,6 +113,7 @@ def write_note(client: User) -> Response | str | tuple[str, int]:
 @bp.post("/notes/<int:note_id>/addenda")
 @policy.roles(Role.THERAPIST)
 @policy.note_record("write_notes")
+@audited("notes")
 def add_addendum(note: SessionNote) -> Response | tuple[str, int]:
     """Add a correction to a note; the note itself never changes."""
     form = AddendumForm()
@@ -136,6 +140,7 @@ def add_addendum(note: SessionNote) -> Response | tuple[str, int]:
 @bp.route("/clients/<int:client_id>/referrals/new", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST)
 @policy.client_record("refer")
+@audited("referrals")
 def refer(client: User) -> Response | str | tuple[str, int]:
     """Refer the client to the other discipline on their care team."""
     form = ReferralForm()
@@ -169,6 +174,7 @@ def refer(client: User) -> Response | str | tuple[str, int]:
 
 @bp.get("/referrals")
 @policy.roles(Role.THERAPIST)
+@audited("referrals")
 def inbox() -> str:
     """Referrals to this therapist's discipline: open ones first, urgent first."""
     return render_template(
@@ -183,6 +189,7 @@ def inbox() -> str:
 @bp.post("/referrals/<int:referral_id>/acknowledge")
 @policy.roles(Role.THERAPIST)
 @policy.referral_record("read_notes")
+@audited("referrals")
 def acknowledge(referral: Referral) -> Response | tuple[str, int]:
     """The receiving therapist has seen the referral."""
     form = AcknowledgeForm()

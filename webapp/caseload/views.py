@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from .. import localtime
 from .. import policy
+from ..audit.capture import audited
 from ..extensions import db
 from ..models import Role
 from ..models import now_utc
@@ -19,6 +20,7 @@ bp = Blueprint("caseload", __name__, url_prefix="/caseload")
 
 @bp.get("/")
 @policy.roles(Role.THERAPIST)
+@audited("caseload")
 def index() -> str:
     """The therapist's clients with flags, sparklines, last entry and next visit; filterable."""
     filters = services.Filters(

@@ -33,6 +33,9 @@ from .sessions import VisitPlan
 from .sessions import seed_sessions
 
 DOMAIN = "demo.continuum.test"
+# Demo staff sign in with two steps like real staff; their authenticator app holds this key
+# (README, "What the demo shows"; ``flask demo --code`` prints the current code).
+DEMO_TOTP_SECRET = "CONTINUUMDEMOSTAFFKEYJUSTFORDEMO"
 
 CENTRES = [
     ("Continuum Islington", "12 Upper Street, London N1 0PQ", "Europe/London"),
@@ -494,6 +497,7 @@ def _person(
     hash_profile: str,
     joined_days_ago: int,
 ) -> User:
+    staff = role is not Role.CLIENT
     return User(
         name=name,
         email=email_for(name),
@@ -502,4 +506,6 @@ def _person(
         centres=centres,
         password_hash=hash_password(password_for(name), hash_profile),
         created_at=now - timedelta(days=joined_days_ago),
+        totp_secret=DEMO_TOTP_SECRET if staff else None,
+        totp_enabled_at=now - timedelta(days=joined_days_ago) if staff else None,
     )

@@ -19,6 +19,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from .. import policy
+from ..audit.capture import audited
 from ..extensions import csrf
 from ..extensions import db
 from ..localtime import client_timezone
@@ -29,6 +30,7 @@ from ..models import PsfsActivity
 from ..models import Role
 from ..models import User
 from ..models import now_utc
+from ..security import json_body
 from ..sessions import booking
 from . import chart
 from . import measures
@@ -61,6 +63,7 @@ def _when_from_form() -> services.When:
 
 @bp.get("/diary")
 @policy.roles(Role.CLIENT)
+@audited("diary")
 def history() -> str:
     """The client's own diary: a chart over 2, 6 or 12 weeks, a table and the entries."""
     weeks = request.args.get("weeks", 2, type=int)
@@ -103,6 +106,7 @@ def _checkin_page(values: dict, errors: dict[str, str], status: int) -> tuple[st
 
 @bp.route("/diary/checkin", methods=["GET", "POST"])
 @policy.roles(Role.CLIENT)
+@audited("diary")
 def checkin() -> Response | tuple[str, int]:
     """The daily check-in: pain now and worst, sleep, stress, flare, where it hurts, notes."""
     if request.method == "GET":
@@ -149,6 +153,7 @@ def checkin() -> Response | tuple[str, int]:
 
 @bp.post("/diary/quick")
 @policy.roles(Role.CLIENT)
+@audited("diary")
 def quick() -> Response:
     """Log pain right now in one tap from Today; several a day are fine."""
     try:
@@ -174,6 +179,8 @@ def quick() -> Response:
 @bp.post("/api/sync")
 @csrf.exempt  # replays can come hours later; a custom header and same-origin check instead
 @policy.client_api
+@json_body
+@audited("diary")
 def sync_entries() -> tuple[Response, int]:
     """Store diary entries and exercise ticks made offline; the same answer on a replay."""
     if request.headers.get(SYNC_HEADER) != "1" or not _same_origin():
@@ -197,6 +204,7 @@ def _same_origin() -> bool:
 
 @bp.route("/diary/weekly", methods=["GET", "POST"])
 @policy.roles(Role.CLIENT)
+@audited("diary")
 def weekly() -> Response | tuple[str, int]:
     """The weekly check: rate your PSFS activities and a short red-flag screen."""
     activities = services.activities(db.session, current_user)
@@ -243,6 +251,7 @@ def weekly() -> Response | tuple[str, int]:
 
 @bp.get("/diary/weekly/done")
 @policy.roles(Role.CLIENT)
+@audited("diary")
 def weekly_done() -> str:
     """Thanks, or, when a red flag was ticked, clear advice on whom to contact and how fast."""
     timezone = client_timezone(current_user)
@@ -260,6 +269,7 @@ def weekly_done() -> str:
 
 @bp.route("/diary/review", methods=["GET", "POST"])
 @policy.roles(Role.CLIENT)
+@audited("diary")
 def review() -> Response | tuple[str, int]:
     """The global rating of change since starting care, asked every four weeks."""
     error = None
@@ -289,6 +299,7 @@ def review() -> Response | tuple[str, int]:
 @bp.route("/clients/<int:client_id>/psfs", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.client_record("view")
+@audited("psfs")
 def psfs(client: User) -> Response | tuple[str, int]:
     """The activities the client rates each week, and how their ratings have moved."""
     can_edit = policy.may(current_user, "prescribe", client)
@@ -317,6 +328,7 @@ def psfs(client: User) -> Response | tuple[str, int]:
 @bp.post("/clients/<int:client_id>/psfs/<int:activity_id>/retire")
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("psfs")
 def retire_activity(client: User, activity_id: int) -> Response:
     """Stop rating an activity; its past ratings stay."""
     activity = db.session.get(PsfsActivity, activity_id)
@@ -330,6 +342,7 @@ def retire_activity(client: User, activity_id: int) -> Response:
 @bp.post("/clients/<int:client_id>/alerts/<int:alert_id>/acknowledge")
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("alert")
 def acknowledge(client: User, alert_id: int) -> Response:
     """A member of the care team has seen the alert and is acting on it."""
     alert = db.session.get(CareAlert, alert_id)

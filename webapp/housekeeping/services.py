@@ -11,6 +11,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from ..models import LoginAttempt
+from ..models import PasswordReset
 from ..models import UserSession
 
 # Keep revoked sessions and old attempts a little while for investigating incidents.
@@ -22,10 +23,11 @@ KEEP_LOGIN_ATTEMPTS = timedelta(days=7)
 class Purged:
     sessions: int
     login_attempts: int
+    reset_links: int = 0
 
 
 def purge(session: Session, now: datetime, longest_session: timedelta) -> Purged:
-    """Delete sessions that can no longer be used and sign-in attempts past their use."""
+    """Delete sessions that can no longer be used, and attempts and reset links past their use."""
     sessions = session.execute(
         delete(UserSession).where(
             or_(
@@ -37,4 +39,7 @@ def purge(session: Session, now: datetime, longest_session: timedelta) -> Purged
     attempts = session.execute(
         delete(LoginAttempt).where(LoginAttempt.attempted_at < now - KEEP_LOGIN_ATTEMPTS)
     ).rowcount
-    return Purged(sessions=sessions or 0, login_attempts=attempts or 0)
+    resets = session.execute(
+        delete(PasswordReset).where(PasswordReset.expires_at < now - KEEP_LOGIN_ATTEMPTS)
+    ).rowcount
+    return Purged(sessions=sessions or 0, login_attempts=attempts or 0, reset_links=resets or 0)

@@ -19,6 +19,7 @@ from ..extensions import htmx
 from ..models import Exercise
 from ..models import Role
 from ..models import User
+from ..security import record_id
 from . import services
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -26,7 +27,7 @@ bp = Blueprint("library", __name__, url_prefix="/library")
 
 def _client_context() -> User | None:
     """The client a therapist is choosing exercises for, if they may prescribe for them."""
-    client_id = request.args.get("client", type=int)
+    client_id = request.args.get("client", type=record_id)
     if client_id is None:
         return None
     client = db.session.get(User, client_id)
@@ -59,7 +60,7 @@ def index() -> tuple[str, int, dict[str, str]]:
     return render_template(template, **context), 200, {"Vary": "HX-Request"}
 
 
-@bp.get("/<exercise_id>")
+@bp.get("/<id:exercise_id>")
 @policy.roles(Role.THERAPIST)
 def exercise(exercise_id: str) -> str:
     """Show one exercise: steps, dose, cautions and its links."""
@@ -72,7 +73,7 @@ def exercise(exercise_id: str) -> str:
     )
 
 
-@bp.get("/illustrations/<exercise_id>.svg")
+@bp.get("/illustrations/<id:exercise_id>.svg")
 @policy.public
 def illustration(exercise_id: str) -> Response:
     """Serve an exercise's line drawing (library content, nothing personal)."""

@@ -6,6 +6,8 @@ from .accounts import Centre
 from .accounts import Discipline
 from .accounts import Invitation
 from .accounts import LoginAttempt
+from .accounts import PasswordReset
+from .accounts import RecoveryCode
 from .accounts import Role
 from .accounts import User
 from .accounts import UserSession
@@ -77,10 +79,12 @@ __all__ = [
     "ExerciseLog",
     "Invitation",
     "LoginAttempt",
+    "PasswordReset",
     "PhaseChange",
     "Prescription",
     "Programme",
     "ProgrammeChange",
+    "RecoveryCode",
     "Role",
     "User",
     "UserSession",

@@ -17,6 +17,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from ..extensions import db
+from .types import SealedString
 from .types import UTCDateTime
 from .types import now_utc
 
@@ -82,6 +83,13 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
     # When a client finished or skipped the first-run tour (None: not yet).
     onboarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Two-step sign-in (TOTP). The authenticator app's secret, sealed at rest; the secret shown
+    # while setting up, until a code from it confirms it; when it was turned on; and the last
+    # 30-second step a code was accepted for, so each code is good once.
+    totp_secret: Mapped[str | None] = mapped_column(SealedString())
+    totp_setup_secret: Mapped[str | None] = mapped_column(SealedString())
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int | None]
 
     centres: Mapped[list[Centre]] = relationship(
         secondary=centre_membership, back_populates="members", order_by="Centre.name"
@@ -116,6 +124,15 @@ class User(db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role in (Role.THERAPIST, Role.ADMIN)
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_enabled_at is not None
+
+    @property
+    def needs_second_factor(self) -> bool:
+        """Staff must turn on two-step sign-in before they reach anything else."""
+        return self.is_staff and not self.has_second_factor
 
     @property
     def first_name(self) -> str:
@@ -166,8 +183,42 @@ class Invitation(db.Model):
         return f"<Invitation {self.id} user={self.user_id} expires {self.expires_at:%Y-%m-%d}>"
 
 
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        state = "used" if self.used_at else "unused"
+        return f"<RecoveryCode {self.id} user={self.user_id} {state}>"
+
+
+class PasswordReset(db.Model):
+    """A one-time, short-lived emailed link to choose a new password; only its hash is kept."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<PasswordReset {self.id} user={self.user_id} expires {self.expires_at:%H:%M}>"
+
+
 class LoginAttempt(db.Model):
-    """One sign-in attempt, kept for a short window to throttle guessing."""
+    """One attempt at a password, a second-step code or a reset, kept a while to throttle."""
 
     __tablename__ = "login_attempt"
 
@@ -175,8 +226,10 @@ class LoginAttempt(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     address: Mapped[str] = mapped_column(String(64), index=True)
     succeeded: Mapped[bool]
+    # "password", "code" (the second step, or confirming who you are) or "reset" (a link asked for)
+    kind: Mapped[str] = mapped_column(String(10), default="password", server_default="password")
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc, index=True)
 
     def __repr__(self) -> str:
         outcome = "ok" if self.succeeded else "failed"
-        return f"<LoginAttempt {self.email} from {self.address} {outcome}>"
+        return f"<LoginAttempt {self.kind} {self.email} from {self.address} {outcome}>"

@@ -40,3 +40,9 @@ class AuditEvent(db.Model):
         Index("ix_audit_event_actor_at", "actor_id", "at"),
         Index("ix_audit_event_at", "at"),
     )
+
+    def __repr__(self) -> str:
+        return (
+            f"<AuditEvent {self.id} {self.actor_role} {self.actor_id} {self.action} "
+            f"{self.record} client={self.client_id} request={self.request_id}>"
+        )

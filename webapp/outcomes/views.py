@@ -10,6 +10,7 @@ from flask import request
 from flask_login import current_user
 
 from .. import policy
+from ..audit.capture import audited
 from ..brief.thresholds import DEFAULT
 from ..extensions import db
 from ..localtime import local_day
@@ -67,6 +68,7 @@ def _csv(scope: policy.OutcomeScope, table: str) -> Response:
 
 @bp.get("/")
 @policy.outcomes(Role.ADMIN)
+@audited("outcomes")
 def index(scope: policy.OutcomeScope) -> tuple[str, int]:
     """Outcomes across the admin's centres, filtered by centre, condition, discipline, period."""
     return _page(scope, "outcomes.csv")
@@ -74,6 +76,7 @@ def index(scope: policy.OutcomeScope) -> tuple[str, int]:
 
 @bp.get("/<table>.csv")
 @policy.outcomes(Role.ADMIN)
+@audited("outcomes", action="export")
 def csv(scope: policy.OutcomeScope, table: str) -> Response:
     """One outcome table as CSV, with the page's filters."""
     return _csv(scope, table)
@@ -81,6 +84,7 @@ def csv(scope: policy.OutcomeScope, table: str) -> Response:
 
 @bp.get("/mine")
 @policy.outcomes(Role.THERAPIST)
+@audited("outcomes")
 def mine(scope: policy.OutcomeScope) -> tuple[str, int]:
     """The same outcomes for the clients whose care team the therapist is on."""
     return _page(scope, "outcomes.mine_csv")
@@ -88,6 +92,7 @@ def mine(scope: policy.OutcomeScope) -> tuple[str, int]:
 
 @bp.get("/mine/<table>.csv")
 @policy.outcomes(Role.THERAPIST)
+@audited("outcomes", action="export")
 def mine_csv(scope: policy.OutcomeScope, table: str) -> Response:
     """One table of the therapist's own outcomes as CSV."""
     return _csv(scope, table)

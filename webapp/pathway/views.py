@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 
 from .. import localtime
 from .. import policy
+from ..audit.capture import audited
 from ..careteam import services as careteam
 from ..diary import services as diary
 from ..extensions import db
@@ -48,6 +49,7 @@ def home() -> Response:
 
 @bp.get("/today")
 @policy.roles(Role.CLIENT)
+@audited("programme")
 def today() -> str:
     """Show the client where they are on their pathway and who is looking after them."""
     plan = current_user.active_care_plan
@@ -91,6 +93,7 @@ def _own_log(entry_id: str | None) -> ExerciseLog | None:
 
 @bp.get("/pathway")
 @policy.roles(Role.CLIENT)
+@audited("pathway")
 def timeline() -> str:
     """Show the client every step of their pathway so far, with the reasons."""
     plan = current_user.active_care_plan
@@ -100,6 +103,7 @@ def timeline() -> str:
 @bp.get("/clients/<int:client_id>")
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.client_record("view")
+@audited("record")
 def client(client: User) -> str:
     """Show staff a client's care plan, care team and pathway."""
     plan = client.active_care_plan
@@ -131,6 +135,7 @@ def _client_page(client: User, form: PhaseChangeForm | None, changed: bool = Fal
 @bp.post("/clients/<int:client_id>/phase")
 @policy.roles(Role.THERAPIST)
 @policy.client_record("change_phase")
+@audited("pathway")
 def change_phase(client: User) -> Response | tuple[str, int]:
     """Move a client to another phase with a reason the client will see."""
     plan = client.active_care_plan

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import HiddenField
-from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -16,6 +15,7 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 from wtforms.validators import ValidationError
 
+from ..fields import WholeNumber
 from ..models import Difficulty
 from .services import NOTE_MAX
 from .services import REASON_MAX
@@ -34,9 +34,9 @@ def _reason_field(description: str) -> TextAreaField:
     )
 
 
-def _count(label: str, low: int, high: int, required: bool = True) -> IntegerField:
+def _count(label: str, low: int, high: int, required: bool = True) -> WholeNumber:
     first = InputRequired(f"Enter a number from {low} to {high}.") if required else Optional()
-    return IntegerField(
+    return WholeNumber(
         label,
         validators=[first, NumberRange(low, high, f"Use a number from {low} to {high}.")],
         render_kw={"inputmode": "numeric", "min": low, "max": high},
@@ -74,7 +74,7 @@ class DoseForm(FlaskForm):
         self.each_side.data = dose.each_side
         self.note.data = note
 
-    def validate_how_often(self, field: IntegerField) -> None:
+    def validate_how_often(self, field: WholeNumber) -> None:
         if self.frequency.data == "day" and field.data is not None and field.data > 6:
             raise ValidationError("At most 6 times a day.")
 
@@ -109,7 +109,7 @@ class MoveForm(FlaskForm):
 
 
 class SeenForm(FlaskForm):
-    version = IntegerField(validators=[InputRequired()])
+    version = WholeNumber(validators=[InputRequired()])
 
 
 class LogForm(FlaskForm):

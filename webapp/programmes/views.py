@@ -18,6 +18,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import localtime
 from .. import policy
+from ..audit.capture import audited
 from ..extensions import db
 from ..extensions import htmx
 from ..library import services as library
@@ -76,6 +77,7 @@ def _to_programme(client: User) -> Response:
 @bp.get("/clients/<int:client_id>/programme")
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.client_record("view")
+@audited("programme")
 def programme(client: User) -> str:
     """Show the client's programme, adherence and ratings, and what changed when and why."""
     plan = client.active_care_plan
@@ -105,6 +107,7 @@ def programme(client: User) -> str:
 @bp.post("/clients/<int:client_id>/programme/template")
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("programme")
 def start_from_template(client: User) -> Response:
     """Start an empty programme from the condition's template for the client's phase."""
     plan = client.active_care_plan
@@ -126,9 +129,10 @@ def start_from_template(client: User) -> Response:
     return _to_programme(client)
 
 
-@bp.route("/clients/<int:client_id>/programme/add/<exercise_id>", methods=["GET", "POST"])
+@bp.route("/clients/<int:client_id>/programme/add/<id:exercise_id>", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("programme")
 def add(client: User, exercise_id: str) -> Response | tuple[str, int]:
     """Prescribe a library exercise with the dose adjusted and a personal note."""
     exercise = db.session.get(Exercise, exercise_id)
@@ -161,6 +165,7 @@ def add(client: User, exercise_id: str) -> Response | tuple[str, int]:
 @bp.route("/clients/<int:client_id>/programme/<int:prescription_id>/edit", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("programme")
 def edit(client: User, prescription_id: int) -> Response | tuple[str, int]:
     """Change an exercise's dose or note; the previous dose stays in the history."""
     prescription = _own_prescription(client, prescription_id)
@@ -192,6 +197,7 @@ def edit(client: User, prescription_id: int) -> Response | tuple[str, int]:
 )
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("programme")
 def replace(client: User, prescription_id: int) -> Response | tuple[str, int]:
     """Progress or regress an exercise to a linked one in one step."""
     prescription = _own_prescription(client, prescription_id)
@@ -239,6 +245,7 @@ def replace(client: User, prescription_id: int) -> Response | tuple[str, int]:
 )
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("programme")
 def remove(client: User, prescription_id: int) -> Response | tuple[str, int]:
     """Take an exercise out of the programme, saying why; its history stays."""
     prescription = _own_prescription(client, prescription_id)
@@ -259,6 +266,7 @@ def remove(client: User, prescription_id: int) -> Response | tuple[str, int]:
 @bp.post("/clients/<int:client_id>/programme/<int:prescription_id>/move")
 @policy.roles(Role.THERAPIST)
 @policy.client_record("prescribe")
+@audited("programme")
 def move(client: User, prescription_id: int) -> Response:
     """Move an exercise up or down the client's list."""
     prescription = _own_prescription(client, prescription_id)
@@ -303,6 +311,7 @@ def _today_card(prescription: Prescription, **extra: object) -> str:
 @bp.get("/exercises/<int:prescription_id>")
 @policy.roles(Role.CLIENT)
 @policy.prescription_record("log")
+@audited("programme")
 def exercise(prescription: Prescription) -> str:
     """Show a prescribed exercise: steps, drawing, cautions, and the follow-along timer."""
     return render_template(
@@ -315,6 +324,7 @@ def exercise(prescription: Prescription) -> str:
 @bp.post("/exercises/<int:prescription_id>/log")
 @policy.roles(Role.CLIENT)
 @policy.prescription_record("log")
+@audited("programme")
 def log(prescription: Prescription) -> Response | tuple[str, int]:
     """Record that the client did the exercise (idempotent per client entry id)."""
     form = LogForm()
@@ -343,6 +353,7 @@ def log(prescription: Prescription) -> Response | tuple[str, int]:
 
 @bp.post("/exercises/logs/<entry_id>/rating")
 @policy.roles(Role.CLIENT)
+@audited("programme")
 def rate(entry_id: str) -> Response | tuple[str, int]:
     """Add pain-during and difficulty to one of the client's own logs."""
     entry = services.find_log(db.session, entry_id)
@@ -370,6 +381,7 @@ def rate(entry_id: str) -> Response | tuple[str, int]:
 
 @bp.post("/programme/seen")
 @policy.roles(Role.CLIENT)
+@audited("programme")
 def changes_seen() -> Response | str:
     """The client has read what changed in their programme."""
     form = SeenForm()

@@ -121,6 +121,11 @@ def email(
     if not smtp_url:
         log.info("email for delivery %s not sent: no SMTP_URL (development)", delivery_id)
         return SENT
+    return send_mail(mail, smtp_url=smtp_url, timeout=timeout)
+
+
+def send_mail(mail: EmailMessage, *, smtp_url: str, timeout: float = 10.0) -> Outcome:
+    """Hand one composed email to the mail server (reminders and password resets alike)."""
     try:
         try:
             _mailer(smtp_url, timeout).send_message(mail)

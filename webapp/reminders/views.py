@@ -16,6 +16,7 @@ from .. import policy
 from ..extensions import db
 from ..models import Role
 from ..models import now_utc
+from ..security import json_body
 from . import planning
 from . import services
 from .forms import ReminderForm
@@ -65,9 +66,10 @@ def settings() -> Response | str | tuple[str, int]:
 
 @bp.post("/push")
 @policy.roles(Role.CLIENT)
+@json_body
 def subscribe() -> tuple[Response, int]:
     """Keep this browser's push subscription (sent by the page script as JSON)."""
-    data = request.get_json(silent=True) or {}
+    data = _object(request.get_json(silent=True))
     endpoint = data.get("endpoint")
     keys = data.get("keys") or {}
     if not _valid(endpoint, keys):
@@ -79,15 +81,21 @@ def subscribe() -> tuple[Response, int]:
 
 @bp.post("/push/remove")
 @policy.roles(Role.CLIENT)
+@json_body
 def unsubscribe() -> tuple[Response, int]:
     """Forget this browser's push subscription."""
-    data = request.get_json(silent=True) or {}
+    data = _object(request.get_json(silent=True))
     endpoint = data.get("endpoint")
     if not isinstance(endpoint, str):
         return jsonify(error="Say which subscription."), 400
     services.forget_subscription(db.session, current_user, endpoint)
     db.session.commit()
     return jsonify(status="removed"), 200
+
+
+def _object(body: object) -> dict[str, object]:
+    """The JSON body when it is an object; anything else is treated as empty."""
+    return body if isinstance(body, dict) else {}
 
 
 def _valid(endpoint: object, keys: object) -> bool:

@@ -520,7 +520,3 @@ def _check_free(session: Session, appointments: list[Appointment], now: datetime
 
 def _overlaps(a: Appointment, b: Appointment) -> bool:
     return a.starts_at < b.ends_at and b.starts_at < a.ends_at
-
-
-def new_request_key() -> str:
-    return str(uuid.uuid4())

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import DateField
-from wtforms import HiddenField
-from wtforms import IntegerField
 from wtforms import RadioField
 from wtforms import SelectField
 from wtforms import TimeField
@@ -14,11 +12,12 @@ from wtforms.validators import InputRequired
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
+from ..fields import RequestKey
+from ..fields import WholeNumber
 from ..models import AppointmentKind
 from ..models import AppointmentStatus
 from .booking import MAX_SERIES
 from .booking import PATTERNS
-from .booking import new_request_key
 
 MINUTES = [SelectChoice(m, f"{m} minutes") for m in (30, 45, 60, 90)]
 
@@ -43,7 +42,7 @@ class _Team(_When):
         default="massage",
         validators=[InputRequired("Choose who sees the client first.")],
     )
-    request_key = HiddenField(default=new_request_key)
+    request_key = RequestKey()
 
 
 class BookingForm(_Team):
@@ -61,7 +60,7 @@ class SeriesForm(_Team):
         choices=[SelectChoice(p.key, p.label) for p in PATTERNS.values()],
         validators=[InputRequired("Choose a plan.")],
     )
-    count = IntegerField(
+    count = WholeNumber(
         "How many visits",
         default=6,
         validators=[

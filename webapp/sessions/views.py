@@ -20,6 +20,8 @@ from werkzeug.wrappers import Response
 
 from .. import localtime
 from .. import policy
+from ..audit.capture import about
+from ..audit.capture import audited
 from ..careteam import services as careteam
 from ..extensions import db
 from ..models import Appointment
@@ -50,6 +52,7 @@ ICS_TYPE = "text/calendar; charset=utf-8"
 
 @bp.get("/sessions")
 @policy.roles(Role.CLIENT)
+@audited("sessions")
 def index() -> str:
     """The client's coming and past visits, and their private calendar link."""
     now = now_utc()
@@ -75,6 +78,7 @@ def index() -> str:
 @bp.get("/sessions/<int:appointment_id>.ics")
 @policy.roles(Role.CLIENT)
 @policy.appointment_record("view")
+@audited("sessions")
 def ics(appointment: Appointment) -> FlaskResponse:
     """One visit as a calendar file the phone opens with 'Add to calendar'."""
     body = calendar.calendar(
@@ -109,6 +113,7 @@ def stop_feed() -> Response:
 
 @bp.get("/calendar/<token>.ics")
 @policy.public
+@audited("sessions", anonymous_role="calendar-feed")
 def feed(token: str) -> FlaskResponse:
     """The private feed: anyone with the secret link reads it, a revoked link is 404."""
     found = calendar.find_feed(db.session, token, current_app.config["SECRET_KEY"])
@@ -117,6 +122,7 @@ def feed(token: str) -> FlaskResponse:
     client = db.session.get(User, found.client_id)
     if client is None or not client.is_active:
         abort(404)
+    about(client)
     now = now_utc()
     appointments = calendar.feed_appointments(db.session, client, now)
     body = calendar.calendar(appointments, now, _sessions_url(), "Continuum sessions")
@@ -137,6 +143,7 @@ def _feed_url(feed) -> str:  # type: ignore[no-untyped-def]
 
 @bp.get("/schedule")
 @policy.roles(Role.THERAPIST)
+@audited("schedule")
 def schedule() -> str:
     """A therapist's day or week across all their centres, in each centre's local time."""
     timezone = localtime.staff_timezone(current_user)
@@ -180,6 +187,7 @@ def _date_arg(name: str) -> date | None:
 @bp.get("/clients/<int:client_id>/appointments")
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.client_record("view")
+@audited("sessions")
 def client_appointments(client: User) -> str:
     """Staff see a client's coming and past visits, and book more."""
     now = now_utc()
@@ -198,6 +206,7 @@ def client_appointments(client: User) -> str:
 @bp.route("/clients/<int:client_id>/appointments/new", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.client_record("schedule")
+@audited("sessions")
 def book(client: User) -> Response | str | tuple[str, int]:
     """Book one visit."""
     form = BookingForm()
@@ -226,6 +235,7 @@ def book(client: User) -> Response | str | tuple[str, int]:
 @bp.route("/clients/<int:client_id>/appointments/series", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.client_record("schedule")
+@audited("sessions")
 def book_series(client: User) -> Response | str | tuple[str, int]:
     """Book a series of visits from the client's condition plan."""
     form = SeriesForm()
@@ -260,6 +270,7 @@ def book_series(client: User) -> Response | str | tuple[str, int]:
 @bp.route("/appointments/<int:appointment_id>/move", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.appointment_record("schedule")
+@audited("sessions")
 def move(appointment: Appointment) -> Response | str | tuple[str, int]:
     """Move a visit, or it and the rest of its series."""
     form = MoveForm()
@@ -287,6 +298,7 @@ def move(appointment: Appointment) -> Response | str | tuple[str, int]:
 @bp.route("/appointments/<int:appointment_id>/cancel", methods=["GET", "POST"])
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.appointment_record("schedule")
+@audited("sessions")
 def cancel(appointment: Appointment) -> Response | str | tuple[str, int]:
     """Cancel a visit, or it and the rest of its series."""
     form = CancelForm()
@@ -308,6 +320,7 @@ def cancel(appointment: Appointment) -> Response | str | tuple[str, int]:
 @bp.post("/appointments/<int:appointment_id>/outcome")
 @policy.roles(Role.THERAPIST, Role.ADMIN)
 @policy.appointment_record("schedule")
+@audited("sessions")
 def outcome(appointment: Appointment) -> Response | tuple[str, int]:
     """Record that a visit was attended or missed."""
     form = OutcomeForm()

@@ -175,7 +175,9 @@
   // --- Signing out ----------------------------------------------------------------------------
 
   var dialog = document.getElementById("signout-dialog");
-  var signOutForm = document.querySelector("form[data-signout]");
+  // The header's "Sign out" and Security's "Sign out everywhere": whichever was pressed.
+  var signOutForms = document.querySelectorAll("form[data-signout]");
+  var signOutForm = null;
 
   function finishSignOut(discard) {
     var steps = discard
@@ -189,13 +191,16 @@
       .then(function () { signOutForm.submit(); });
   }
 
-  if (signOutForm && outbox && user) {
-    signOutForm.addEventListener("submit", function (event) {
-      event.preventDefault();
-      outbox.pending(user).then(function (rows) {
-        if (!rows.length || !dialog || !dialog.showModal) return finishSignOut(false);
-        document.getElementById("signout-count").textContent = String(rows.length);
-        dialog.showModal();
+  if (signOutForms.length && outbox && user) {
+    signOutForms.forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        signOutForm = form;
+        outbox.pending(user).then(function (rows) {
+          if (!rows.length || !dialog || !dialog.showModal) return finishSignOut(false);
+          document.getElementById("signout-count").textContent = String(rows.length);
+          dialog.showModal();
+        });
       });
     });
     dialog.addEventListener("close", function () {
