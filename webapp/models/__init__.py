@@ -24,6 +24,10 @@ from .pathway import CarePlan
 from .pathway import Condition
 from .pathway import PhaseChange
 from .pathway import care_team
+from .privacy import Consent
+from .privacy import ConsentTopic
+from .privacy import ErasureRequest
+from .privacy import ErasureStatus
 from .programmes import Difficulty
 from .programmes import Exercise
 from .programmes import ExerciseLog
@@ -64,6 +68,10 @@ __all__ = [
     "SessionNote",
     "Urgency",
     "CareAlert",
+    "Consent",
+    "ConsentTopic",
+    "ErasureRequest",
+    "ErasureStatus",
     "DiaryEntry",
     "EntryKind",
     "GlobalRating",

@@ -90,6 +90,9 @@ class User(db.Model):
     totp_setup_secret: Mapped[str | None] = mapped_column(SealedString())
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     totp_last_step: Mapped[int | None]
+    # When an admin erased this client's personal data; the row stays, pseudonymised, for as
+    # long as the clinical record must be kept (README, "Data rights").
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     centres: Mapped[list[Centre]] = relationship(
         secondary=centre_membership, back_populates="members", order_by="Centre.name"
