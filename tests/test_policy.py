@@ -371,6 +371,9 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("admin.reissue_invitation", "POST"): cells(
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
     ),
+    # privacy routes (consent and the data hub)
+    # export routes
+    # erasure routes
 }
 
 

@@ -73,12 +73,15 @@ def register_blueprints(app: Flask) -> None:
     from .careteam.views import bp as careteam_bp
     from .caseload.views import bp as caseload_bp
     from .diary.views import bp as diary_bp
+    from .erasure.views import bp as erasure_bp
+    from .export.views import bp as export_bp
     from .health.views import bp as health_bp
     from .learn.views import bp as learn_bp
     from .library.views import bp as library_bp
     from .onboarding.views import bp as onboarding_bp
     from .outcomes.views import bp as outcomes_bp
     from .pathway.views import bp as pathway_bp
+    from .privacy.views import bp as privacy_bp
     from .programmes.views import bp as programmes_bp
     from .pwa.views import bp as pwa_bp
     from .reminders.views import bp as reminders_bp
@@ -100,6 +103,9 @@ def register_blueprints(app: Flask) -> None:
         outcomes_bp,
         admin_bp,
         audit_bp,
+        privacy_bp,
+        export_bp,
+        erasure_bp,
         health_bp,
         pwa_bp,
     )
