@@ -372,6 +372,8 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
         LOGIN, clients=403, therapists=403, admin_same=409, admin_other=404
     ),
     # privacy routes (consent and the data hub)
+    ("privacy.index", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("privacy.decide", "POST"): cells(LOGIN, clients=422, therapists=403, admins=403),
     # export routes
     # erasure routes
 }

@@ -46,6 +46,8 @@ AUDITED: dict[tuple[str, str], tuple[str, str | None]] = {
     ("sessions.ics", "GET"): ("sessions", TARGET),
     ("sessions.feed", "GET"): ("sessions", TARGET),  # by whoever holds the private link
     ("audit.access", "GET"): ("audit", TARGET),
+    ("privacy.index", "GET"): ("consent", TARGET),
+    ("privacy.decide", "POST"): ("consent", TARGET),
     # Staff on one client's record.
     ("pathway.client", "GET"): ("record", TARGET),
     ("pathway.change_phase", "POST"): ("pathway", TARGET),

@@ -34,7 +34,8 @@ def test_a_client_sees_who_opened_their_brief_and_the_admin_finds_it(
     tablet.close()
 
     sign_in(page, email_for(CLIENT), password_for(CLIENT))
-    page.get_by_role("link", name="Who has looked at my record").click()
+    page.get_by_role("link", name="Your data and privacy").click()
+    page.get_by_role("link", name="See who has looked at your record").click()
     expect(page.get_by_role("heading", name="Who has looked at your record")).to_be_visible()
     today = page.locator("section.card", has=page.get_by_role("heading", name="Today"))
     seen = today.locator(".access-list li", has_text="read your pre-session brief").first

@@ -6,6 +6,7 @@ from datetime import date
 from datetime import timedelta
 
 from flask_wtf import FlaskForm
+from wtforms import BooleanField
 from wtforms import DateField
 from wtforms import EmailField
 from wtforms import RadioField
@@ -77,6 +78,11 @@ class NewClientForm(FlaskForm):
         description="The activities that matter to the client, e.g. 'Carry my toddler'.",
         render_kw={"rows": 3},
     )
+    shares_notes = BooleanField(
+        "The client agrees that their massage therapist and physiotherapist share clinical notes",
+        default=True,
+    )
+    wants_reminders = BooleanField("The client agrees to receive reminders", default=True)
     start_date = DateField(
         "Start date", default=date.today, validators=[InputRequired("Enter a start date.")]
     )

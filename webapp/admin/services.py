@@ -19,10 +19,12 @@ from ..auth import services as auth_services
 from ..models import CarePlan
 from ..models import Centre
 from ..models import Condition
+from ..models import ConsentTopic
 from ..models import Invitation
 from ..models import Role
 from ..models import User
 from ..pathway import services as pathway_services
+from ..privacy import services as consent
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,12 @@ def invite_client(
     start_date: date,
     now: datetime,
     ttl: timedelta,
+    consents: dict[ConsentTopic, bool] | None = None,
 ) -> tuple[User, str]:
-    """Create a client with their care plan and team, and return a one-time invitation token."""
+    """Create a client with their care plan and team, and return a one-time invitation token.
+
+    ``consents`` are the client's answers at intake, recorded as given by the admin.
+    """
     if not policy.manages_centre(admin, centre):
         raise pathway_services.CarePlanError("centre_id", "Choose one of your centres.")
     if auth_services.find_user_by_email(session, email) is not None:
@@ -128,6 +134,8 @@ def invite_client(
         session.flush()
     except IntegrityError as error:  # a concurrent request took the email first
         raise EmailTaken(email) from error
+    for topic, granted in (consents or {}).items():
+        consent.record_intake(session, client, topic, granted, by=admin, now=now)
     token = auth_services.issue_invitation(session, client, admin, now, ttl)
     return client, token
 

@@ -16,6 +16,7 @@ from ..audit.capture import audited
 from ..auth import services as auth_services
 from ..extensions import db
 from ..models import Centre
+from ..models import ConsentTopic
 from ..models import Role
 from ..models import User
 from ..models import now_utc
@@ -63,6 +64,10 @@ def new_client() -> tuple[str, int]:
                 team=form.chosen_team,
                 goals=form.goals.data or "",
                 start_date=form.start_date.data,
+                consents={
+                    ConsentTopic.NOTE_SHARING: form.shares_notes.data,
+                    ConsentTopic.REMINDERS: form.wants_reminders.data,
+                },
                 now=now_utc(),
                 ttl=current_app.config["INVITATION_TTL"],
             )

@@ -49,6 +49,7 @@ RECORDS: dict[str, str | None] = {
     "referrals": "your referrals",
     "progress": "your progress",
     "account": "your account",
+    "consent": "your consent choices",
     "audit": "who has looked at your record",
     "caseload": None,
     "schedule": None,

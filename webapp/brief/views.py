@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Role
 from ..models import User
 from ..models import now_utc
+from ..privacy import services as consent
 from . import services
 from .progress import summarise
 from .record import gather
@@ -28,7 +29,11 @@ def brief(client: User) -> str:
     """Everything since the client's last visit: diary, exercises, function, notes, flags."""
     found = services.build(db.session, client, now_utc())
     return render_template(
-        "brief/brief.html", client=client, brief=found, red_flag_text=services.red_flag_text
+        "brief/brief.html",
+        client=client,
+        brief=found,
+        withheld=consent.withheld_notes(db.session, client, current_user, found.notes),
+        red_flag_text=services.red_flag_text,
     )
 
 

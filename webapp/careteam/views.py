@@ -20,6 +20,7 @@ from ..models import Role
 from ..models import SessionNote
 from ..models import User
 from ..models import now_utc
+from ..privacy import services as consent
 from ..sessions import booking
 from . import services
 from .forms import AcknowledgeForm
@@ -51,11 +52,13 @@ def notes(client: User) -> str:
 def _notes_page(
     client: User, addendum_form: AddendumForm, failed_note_id: int | None = None
 ) -> str:
+    notes = services.notes_for(db.session, client)
     return render_template(
         "careteam/notes.html",
         client=client,
         plan=client.active_care_plan,
-        notes=services.notes_for(db.session, client),
+        notes=notes,
+        withheld=consent.withheld_notes(db.session, client, current_user, notes),
         referrals=services.referrals_for(db.session, client),
         addendum_form=addendum_form,
         failed_note_id=failed_note_id,

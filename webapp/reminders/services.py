@@ -36,6 +36,7 @@ from ..models import Appointment
 from ..models import AppointmentSlot
 from ..models import AppointmentStatus
 from ..models import CarePlan
+from ..models import ConsentTopic
 from ..models import Delivery
 from ..models import DeliveryStatus
 from ..models import DiaryEntry
@@ -43,6 +44,7 @@ from ..models import PushSubscription
 from ..models import ReminderSettings
 from ..models import Role
 from ..models import User
+from ..privacy import services as consent
 from ..programmes import adherence
 from ..programmes import services as programmes
 from . import channels
@@ -415,8 +417,8 @@ class Choices:
 
 def save_choices(session: Session, client: User, choices: Choices, now: datetime) -> None:
     """Keep the client's reminder choices; they apply from the next pass."""
+    consent.record(session, client, ConsentTopic.REMINDERS, choices.enabled, by=client, now=now)
     settings = planning.settings_for(session, client)
-    settings.enabled = choices.enabled
     settings.exercise_times = sorted(set(choices.times))
     settings.exercise_days = sorted(set(choices.days))
     settings.by_push = choices.by_push
