@@ -115,6 +115,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .auth.commands import auth_group
+    from .backup.commands import backup_group
     from .demo.commands import demo_command
     from .housekeeping.commands import clock_command
     from .housekeeping.commands import housekeeping_group
@@ -123,6 +124,7 @@ def register_commands(app: Flask) -> None:
     from .reminders.commands import reminders_group
 
     app.cli.add_command(auth_group)
+    app.cli.add_command(backup_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(clock_command)
     app.cli.add_command(housekeeping_group)
