@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess  # nosec B404: runs only pg_dump and pg_restore, with arguments we build
+import subprocess  # nosec B404
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -128,7 +128,7 @@ def _run(tool: str, arguments: list[str], url: URL) -> None:
     env = {**os.environ}
     if url.password:
         env["PGPASSWORD"] = str(url.password)
-    done = subprocess.run(  # nosec B603: a fixed tool, no shell
+    done = subprocess.run(  # nosec B603
         [tool, *connection, *arguments], env=env, capture_output=True, text=True, check=False
     )
     if done.returncode != 0:
