@@ -29,9 +29,10 @@ def test_service_worker_precaches_a_versioned_shell(app: Flask) -> None:
     assert response.status_code == 200 and response.mimetype == "application/javascript"
     assert response.headers["Cache-Control"] == "no-cache"
     assert re.search(r'const VERSION = "[0-9a-f]{12}";', body)
-    for path in ("/static/css/app.css", "/static/js/app.js", "/static/js/outbox.js", "/offline"):
-        assert f'"{path}"' in body
-    assert 'importScripts("/static/js/outbox.js")' in body
+    for path in ("/static/css/app.css", "/static/js/app.js", "/static/js/outbox.js"):
+        assert re.search(rf'"{re.escape(path)}\?v=[0-9a-f]{{10}}"', body), path
+    assert '"/offline"' in body
+    assert re.search(r'importScripts\("/static/js/outbox\.js\?v=[0-9a-f]{10}"\)', body)
     assert "X-Continuum-Offline" in body
 
 

@@ -71,7 +71,9 @@ def test_base_template_has_viewport_theme_manifest_and_vendored_htmx(app: Flask)
     assert '<meta name="viewport" content="width=device-width' in body
     assert '<meta name="theme-color"' in body
     assert '<link rel="manifest" href="/manifest.webmanifest">' in body
-    assert re.search(r'<script src="/static/vendor/htmx-2\.0\.\d+\.min\.js" defer>', body)
+    assert re.search(
+        r'<script src="/static/vendor/htmx-2\.0\.\d+\.min\.js\?v=[0-9a-f]{10}" defer>', body
+    )
     vendored = list((TEMPLATES.parent / "static" / "vendor").glob("htmx-2.0.*.min.js"))
     assert len(vendored) == 1
     assert f'version:"{vendored[0].name[5:-7]}"' in vendored[0].read_text().replace(" ", "")

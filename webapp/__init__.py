@@ -20,6 +20,7 @@ from .extensions import login_manager
 from .extensions import migrate
 from .formatting import register_formatting
 from .reminders import keys
+from .assets import register_assets
 from .security import install_converters
 from .security import register_security
 
@@ -47,6 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     register_errors(app)
     register_security(app)
+    register_assets(app)
     register_audit(app)
     register_formatting(app)
     return app

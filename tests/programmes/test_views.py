@@ -266,4 +266,4 @@ def test_exercise_page_has_steps_drawing_cautions_and_timer(app: Flask, clinic: 
     assert "How to do it" in page and "Take care" in page
     assert f'src="/library/illustrations/{rx.exercise_id}.svg"' in page
     assert 'id="timer"' in page and f'data-sets="{rx.sets}"' in page
-    assert '<script src="/static/js/timer.js" defer></script>' in page
+    assert re.search(r'<script src="/static/js/timer\.js\?v=[0-9a-f]{10}" defer></script>', page)

@@ -36,7 +36,13 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+    // Any version of a shell file will do offline: a page copied before a release names the
+    // old version, and the shell cache holds only the new one.
+    event.respondWith(
+      caches.match(request).then((hit) => hit || fetch(request).catch(
+        () => caches.match(request, { ignoreSearch: true }).then((old) => old || Response.error())
+      ))
+    );
   } else if (request.mode === "navigate") {
     event.respondWith(navigate(request));
   }
