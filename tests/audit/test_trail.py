@@ -217,9 +217,10 @@ def test_another_clients_event_id_pages_to_nothing(app: Flask, london: Care) -> 
     assert "There is nothing older" in body.get_data(as_text=True)
 
 
-def test_today_and_reminder_settings_link_to_the_page(app: Flask, london: Care) -> None:
+def test_the_privacy_page_and_reminder_settings_link_to_the_page(app: Flask, london: Care) -> None:
     http = signed_in(app, london.client)
-    for page in ("/today", "/settings/reminders"):
+    assert 'href="/settings/privacy"' in http.get("/today").get_data(as_text=True)
+    for page in ("/settings/privacy", "/settings/reminders"):
         assert 'href="/settings/access"' in http.get(page).get_data(as_text=True), page
 
 

@@ -14,13 +14,16 @@ The row is one INSERT in the request's own transaction:
 Refused requests (4xx, 5xx) record nothing, except a page sent back without a change (a form
 with its errors, 422): it showed the client's record, so it is a "read". A view that finds its
 client for itself (a new client, a calendar feed's owner) names it with ``about()`` before it
-commits.
+commits. A check stored whatever follows (the password before an export) commits inside
+``set_aside()``, without the request's event.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -141,6 +144,22 @@ def about(client: User | int) -> None:
     if pending is None:
         raise RuntimeError("about() outside an audited view, or after its event was written")
     pending.client_id = client if isinstance(client, int) else client.id
+
+
+@contextmanager
+def set_aside() -> Iterator[None]:
+    """Commit something that is not the request's read or change without writing its event.
+
+    For a check that must be stored whatever follows, such as the password asked for before an
+    export (the attempt counts towards throttling): a wrong one commits the attempt, and the
+    request records no export.
+    """
+    pending: Pending | None = db.session.info.pop(PENDING, None)
+    try:
+        yield
+    finally:
+        if pending is not None:
+            db.session.info[PENDING] = pending
 
 
 def declaration_of(view: View, method: str) -> Declaration | None:
