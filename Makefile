@@ -54,11 +54,12 @@ test: install browser lint audit
 	$(FLASK) learn validate
 	$(BIN)/python -m pytest
 
-bench: install
+bench: install browser
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/brief_and_caseload.py
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/outcomes.py
+	$(BIN)/python bench/lighthouse.py
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache instance/*.db*

@@ -10,6 +10,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config
+from .assets import register_assets
 from .audit.capture import register_audit
 from .database import configure_engine
 from .errors import register_errors
@@ -20,7 +21,6 @@ from .extensions import login_manager
 from .extensions import migrate
 from .formatting import register_formatting
 from .reminders import keys
-from .assets import register_assets
 from .security import install_converters
 from .security import register_security
 

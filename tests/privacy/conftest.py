@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from tests.reminders.conftest import smtp
+from tests.reminders.conftest import vapid
 from tests.reminders.test_delivery import clinic
 from tests.sessions.conftest import london
-from tests.reminders.conftest import vapid
 
 __all__ = ["clinic", "london", "smtp", "vapid"]
