@@ -22,6 +22,7 @@ from tests.factories import login
 from webapp import policy
 from webapp.careteam import services as careteam
 from webapp.diary import services as diary
+from webapp.erasure import services as erasure
 from webapp.extensions import db
 from webapp.library import services as library
 from webapp.models import AppointmentKind
@@ -48,6 +49,7 @@ class World:
     appointment_id: int
     note_id: int
     referral_id: int
+    erasure_request_id: int = 0
 
 
 def build_world() -> World:
@@ -126,6 +128,8 @@ def build_world() -> World:
         request_key=str(uuid.uuid4()),
         now=now_utc(),
     )
+    # The target has asked to be erased; nobody carries it out in the walks (no box ticked).
+    erasure_request = erasure.request_erasure(db.session, target, now_utc())
     db.session.commit()
     return World(
         target,
@@ -138,6 +142,7 @@ def build_world() -> World:
         appointment.id,
         note.id,
         referral.id,
+        erasure_request.id,
     )
 
 
@@ -375,7 +380,22 @@ EXPECTED: dict[tuple[str, str], dict[str, int]] = {
     ("privacy.index", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
     ("privacy.decide", "POST"): cells(LOGIN, clients=422, therapists=403, admins=403),
     # export routes
+    # Only a client downloads their own data; the empty form asks again for format and password.
+    ("export.index", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("export.download", "POST"): cells(LOGIN, clients=422, therapists=403, admins=403),
     # erasure routes
+    # A client asks (the empty form wants the password) or takes it back; their centre's
+    # admins review and carry it out (the empty form lacks the ticked box).
+    ("erasure.index", "GET"): cells(LOGIN, clients=200, therapists=403, admins=403),
+    ("erasure.ask", "POST"): cells(LOGIN, clients=422, therapists=403, admins=403),
+    ("erasure.withdraw", "POST"): cells(LOGIN, clients=302, therapists=403, admins=403),
+    ("erasure.requests", "GET"): cells(LOGIN, clients=403, therapists=403, admins=200),
+    ("erasure.review", "GET"): cells(
+        LOGIN, clients=403, therapists=403, admin_same=200, admin_other=404
+    ),
+    ("erasure.review", "POST"): cells(
+        LOGIN, clients=403, therapists=403, admin_same=422, admin_other=404
+    ),
 }
 
 
@@ -402,6 +422,7 @@ def url_for_rule(app: Flask, rule, world: World) -> str:  # type: ignore[no-unty
         "appointment_id": world.appointment_id,
         "note_id": world.note_id,
         "referral_id": world.referral_id,
+        "request_id": world.erasure_request_id,
         "table": "attendance",
         "slug": "pain-as-a-guide",
     }

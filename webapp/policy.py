@@ -6,7 +6,9 @@ test fails on one. Nothing else in the code base decides access.
 
 - a client sees only their own record;
 - a therapist sees the clients whose care team they are on;
-- an admin sees the clients of their centres.
+- an admin sees the clients of their centres;
+- nobody sees an erased client: the tombstone and the record kept with it stay in the database
+  only, for what they are kept for (README, "Retention and erasure").
 Record-level refusals answer 404 so that nobody learns another centre's clients exist.
 Outcomes are counted only in aggregate: an admin over their centres' care plans, a therapist
 over the care plans whose team they are on.
@@ -31,6 +33,7 @@ from .extensions import login_manager
 from .models import Appointment
 from .models import CarePlan
 from .models import Centre
+from .models import ErasureRequest
 from .models import Prescription
 from .models import Referral
 from .models import Role
@@ -158,10 +161,30 @@ note_record = _record("note_id", SessionNote, lambda note: note.client, "note")
 referral_record = _record("referral_id", Referral, lambda referral: referral.client, "referral")
 
 
+def erasure_request(view: View) -> View:
+    """Resolve ``request_id`` to an erasure request from a client of the admin's centres, or 404.
+
+    Decided by the centres alone, not ``may``: the request stays the admin's to look at after
+    the erasure, when its client is a tombstone nobody may open.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, request_id: int, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        found = db.session.get(ErasureRequest, request_id)
+        if found is None or not any(manages_centre(current_user, c) for c in found.client.centres):
+            abort(404)
+        return view(*args, erasure=found, **kwargs)
+
+    _classify(wrapper, "erasure:centre")
+    return wrapper
+
+
 def may(user: User, action: str, client: User) -> bool:
     """Answer whether ``user`` may perform ``action`` on ``client``'s record."""
-    if client.role is not Role.CLIENT or not user.is_active:
-        return False
+    if client.role is not Role.CLIENT or client.erased_at is not None or not user.is_active:
+        return False  # an erased client's kept record is out of the app (README, "Retention")
     if action not in ACTIONS.get(user.role, frozenset()):
         return False
     if user.role is Role.CLIENT:
@@ -181,7 +204,7 @@ def manages_centre(user: User, centre: Centre) -> bool:
 
 def visible_clients(user: User) -> Select[tuple[User]]:
     """Select the clients whose records ``user`` may view."""
-    query = select(User).where(User.role == Role.CLIENT)
+    query = select(User).where(User.role == Role.CLIENT, User.erased_at.is_(None))
     if user.role is Role.CLIENT:
         return query.where(User.id == user.id)
     if user.role is Role.THERAPIST:
@@ -192,14 +215,20 @@ def visible_clients(user: User) -> Select[tuple[User]]:
         )
         return query.where(User.id.in_(on_team))
     if user.role is Role.ADMIN:
-        own_centres = select(centre_membership.c.centre_id).where(
-            centre_membership.c.user_id == user.id
-        )
-        in_centres = select(centre_membership.c.user_id).where(
-            centre_membership.c.centre_id.in_(own_centres)
-        )
-        return query.where(User.id.in_(in_centres))
+        return query.where(User.id.in_(centre_clients(user)))
     return query.where(False)
+
+
+def centre_clients(admin: User) -> Select[tuple[int]]:
+    """Select the ids of everyone in ``admin``'s centres, erased clients' tombstones included.
+
+    Only erasure requests read it as it is (an admin sees the erasures they carried out);
+    every other list goes through ``visible_clients``, which leaves tombstones out.
+    """
+    own_centres = select(centre_membership.c.centre_id).where(
+        centre_membership.c.user_id == admin.id
+    )
+    return select(centre_membership.c.user_id).where(centre_membership.c.centre_id.in_(own_centres))
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,7 @@ AUDITED: dict[tuple[str, str], tuple[str, str | None]] = {
     ("audit.access", "GET"): ("audit", TARGET),
     ("privacy.index", "GET"): ("consent", TARGET),
     ("privacy.decide", "POST"): ("consent", TARGET),
+    ("export.download", "POST"): ("record", TARGET),  # action "export"
     # Staff on one client's record.
     ("pathway.client", "GET"): ("record", TARGET),
     ("pathway.change_phase", "POST"): ("pathway", TARGET),
@@ -86,6 +87,10 @@ AUDITED: dict[tuple[str, str], tuple[str, str | None]] = {
     ("sessions.outcome", "POST"): ("sessions", TARGET),
     ("admin.new_client", "POST"): ("record", TARGET),  # the client it creates
     ("admin.reissue_invitation", "POST"): ("account", TARGET),
+    # An erasure request: the admin reviews it and carries it out (a second row, "erase",
+    # comes from the erasure itself: tests/erasure).
+    ("erasure.review", "GET"): ("erasure", TARGET),
+    ("erasure.review", "POST"): ("erasure", TARGET),
     # Lists of many clients: one event per view, with no client (README: "Audit trail").
     ("caseload.index", "GET"): ("caseload", LIST),
     ("admin.index", "GET"): ("caseload", LIST),  # names, conditions and phases
@@ -98,6 +103,7 @@ AUDITED: dict[tuple[str, str], tuple[str, str | None]] = {
     # Reading the trail is itself recorded (a client named by the search, else none).
     ("audit.trail", "GET"): ("audit", LIST),
     ("audit.trail_csv", "GET"): ("audit", LIST),
+    ("erasure.requests", "GET"): ("erasure", LIST),  # the names of those who asked
 }
 
 # Whole blueprints that never touch health data.
@@ -119,6 +125,10 @@ FREE: dict[tuple[str, str], str] = {
     ("sessions.stop_feed", "POST"): "stopping the calendar link",
     ("admin.new_client", "GET"): "an empty form",
     ("admin.care_team_options", "GET"): "the staff of a centre",
+    ("erasure.index", "GET"): "what erasure means, and the date of the client's own request",
+    ("erasure.ask", "POST"): "asking for erasure (the erasure itself is recorded when done)",
+    ("erasure.withdraw", "POST"): "taking the request back",
+    ("export.index", "GET"): "what each format holds, and a password form",
 }
 
 
@@ -159,11 +169,13 @@ def test_every_record_kind_has_words_for_the_client() -> None:
 
 # Routes the world of test_policy can't exercise, each proved by its own test in
 # tests/audit/test_trail.py: the feed needs a real secret link, a new client a valid form, and
-# a new invitation a client who hasn't signed in yet.
+# a new invitation a client who hasn't signed in yet. An export needs the password, and its
+# refused form (422) shows no record, so records nothing: tests/export/test_views.py.
 PROVED_ELSEWHERE = {
     ("sessions.feed", "GET"),
     ("admin.new_client", "POST"),
     ("admin.reissue_invitation", "POST"),
+    ("export.download", "POST"),
 }
 # Who tries each route first: the target, their care team, their centre's admin.
 PREFERENCE = ["client_self", "physio_team", "massage_team", "admin_same"]

@@ -115,6 +115,7 @@ ID_ARGUMENTS = {
     "appointment_id",
     "note_id",
     "referral_id",
+    "request_id",
 }
 
 

@@ -14,6 +14,7 @@ from .. import policy
 from ..audit.capture import about
 from ..audit.capture import audited
 from ..auth import services as auth_services
+from ..erasure import services as erasure
 from ..extensions import db
 from ..models import Centre
 from ..models import ConsentTopic
@@ -35,7 +36,13 @@ def index() -> str:
     """Show the admin's centres, their staff and their clients."""
     centres = services.admin_centres(current_user)
     rows = services.client_rows(db.session, current_user, now_utc())
-    return render_template("admin/index.html", centres=centres, rows=rows, now=now_utc())
+    return render_template(
+        "admin/index.html",
+        centres=centres,
+        rows=rows,
+        now=now_utc(),
+        erasures_waiting=erasure.count_open(db.session, current_user),
+    )
 
 
 def _new_client_form(**kwargs: object) -> NewClientForm:

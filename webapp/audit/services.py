@@ -32,7 +32,12 @@ from ..models import centre_membership
 from ..models import now_utc
 
 # What was done, and the verb a client reads for it.
-ACTIONS: dict[str, str] = {"read": "read", "change": "changed", "export": "downloaded"}
+ACTIONS: dict[str, str] = {
+    "read": "read",
+    "change": "changed",
+    "export": "downloaded",
+    "erase": "erased",  # an erasure carried out, or the retention job deleting a kept record
+}
 
 # The kinds of record, and what each is called when a client reads who touched it. None: a list
 # of many clients (a caseload, a schedule), recorded with no client and never shown to one.
@@ -51,6 +56,7 @@ RECORDS: dict[str, str | None] = {
     "account": "your account",
     "consent": "your consent choices",
     "audit": "who has looked at your record",
+    "erasure": "your request to erase your data",
     "caseload": None,
     "schedule": None,
     "outcomes": None,
@@ -65,6 +71,9 @@ PHRASES: dict[tuple[str, str], str] = {
     ("change", "account"): "sent you a new sign-in link",
     ("read", "alert"): "read an alert from your weekly check",
     ("change", "alert"): "acknowledged an alert from your weekly check",
+    ("read", "erasure"): "reviewed your request to erase your data",
+    ("change", "erasure"): "closed your request to erase your data",
+    ("erase", "erasure"): "erased your personal data",
 }
 
 STAFF_ROLES = (Role.THERAPIST.value, Role.ADMIN.value)

@@ -1,1 +1,1 @@
-"""Erasure: a client asks to be forgotten, an admin carries it out, the retention job finishes it."""
+"""Erasure: a client asks to be forgotten, an admin carries it out, retention finishes it."""

@@ -35,9 +35,12 @@ def housekeeping_group() -> None:
 @housekeeping_group.command("purge")
 @with_appcontext
 def purge_command() -> None:
-    """Delete dead sessions and old sign-in attempts once (for cron hosts)."""
+    """Delete dead sessions, old sign-in attempts and records past retention once (for cron)."""
     purged = run_pass(current_app._get_current_object())  # type: ignore[attr-defined]
-    click.echo(f"purged {purged.sessions} sessions, {purged.login_attempts} sign-in attempts")
+    click.echo(
+        f"purged {purged.sessions} sessions, {purged.login_attempts} sign-in attempts, "
+        f"{purged.erased_clients} erased clients past retention"
+    )
 
 
 @click.command("clock")

@@ -1,4 +1,4 @@
-"""Routine clean-up of short-lived security records."""
+"""Routine clean-up: short-lived security records, and erased clients past retention."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
+from ..erasure import services as erasure
 from ..models import LoginAttempt
 from ..models import PasswordReset
 from ..models import UserSession
@@ -24,10 +25,14 @@ class Purged:
     sessions: int
     login_attempts: int
     reset_links: int = 0
+    erased_clients: int = 0  # erased clients whose kept record is past retention
 
 
 def purge(session: Session, now: datetime, longest_session: timedelta) -> Purged:
-    """Delete sessions that can no longer be used, and attempts and reset links past their use."""
+    """Delete sessions that can no longer be used, attempts and reset links past their use, and
+    erased clients' records past retention."""
+    erasure.sweep_outbox(session)
+    erased_clients = erasure.purge_expired(session, now)
     sessions = session.execute(
         delete(UserSession).where(
             or_(
@@ -42,4 +47,9 @@ def purge(session: Session, now: datetime, longest_session: timedelta) -> Purged
     resets = session.execute(
         delete(PasswordReset).where(PasswordReset.expires_at < now - KEEP_LOGIN_ATTEMPTS)
     ).rowcount
-    return Purged(sessions=sessions or 0, login_attempts=attempts or 0, reset_links=resets or 0)
+    return Purged(
+        sessions=sessions or 0,
+        login_attempts=attempts or 0,
+        reset_links=resets or 0,
+        erased_clients=erased_clients,
+    )

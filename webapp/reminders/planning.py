@@ -211,8 +211,10 @@ def _appointments(session: Session, start: datetime, end: datetime, pushers: set
         )
     ):
         client = appointment.client
+        if not client.is_active or client.password_hash is None:
+            continue  # not signed up yet, disabled or erased: no settings row made for them
         settings = settings_for(session, client)
-        if not settings.enabled or not client.is_active or client.password_hash is None:
+        if not settings.enabled:
             continue
         zone = appointment.centre.timezone
         for kind, lead in APPOINTMENT_LEADS.items():
@@ -246,8 +248,10 @@ def _programme_changes(
             latest[programme.id] = (programme, change)
     for programme, change in latest.values():
         client = programme.client
+        if not client.is_active or client.password_hash is None:
+            continue
         settings = settings_for(session, client)
-        if not settings.enabled or not client.is_active or client.password_hash is None:
+        if not settings.enabled:
             continue
         zone = localtime.client_timezone(client)
         due = out_of_quiet_hours(change.changed_at, settings, zone)

@@ -222,6 +222,8 @@ def _waits_for_morning(session: Session, delivery: Delivery, now: datetime) -> b
     recipient = delivery.recipient
     if delivery.kind == "digest" or recipient.role is not Role.CLIENT:
         return False
+    if not recipient.is_active:
+        return False  # disabled or erased: skipped at once, and no settings row made for them
     settings = planning.settings_for(session, recipient)
     zone = localtime.client_timezone(recipient)
     if not planning.in_quiet_hours(now, settings, zone):
