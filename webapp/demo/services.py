@@ -18,12 +18,15 @@ from ..library.loader import read_library
 from ..models import CarePlan
 from ..models import Centre
 from ..models import Condition
+from ..models import ConsentTopic
 from ..models import Discipline
+from ..models import ErasureRequest
 from ..models import Exercise
 from ..models import PhaseChange
 from ..models import Role
 from ..models import User
 from ..pathway import services as pathway
+from ..privacy import services as consent
 from ..programmes import services as programmes
 from .diary import seed_diary
 from .programmes import seed_programme
@@ -384,6 +387,7 @@ def seed(session: Session, now: datetime, hash_profile: str, library_root: Path)
             name, role, discipline, [centres[c] for c in centre_names], now, hash_profile, 120
         )
         session.add(people[name])
+    clients: dict[str, User] = {}
     for story in CLIENTS:
         client = _person(
             story.name,
@@ -461,7 +465,30 @@ def seed(session: Session, now: datetime, hash_profile: str, library_root: Path)
             now=now,
             rng=random.Random("sessions:" + client.email),
         )
+        clients[story.name] = client
+    _data_rights(session, people, clients, now)
     return True
+
+
+def _data_rights(
+    session: Session, people: dict[str, User], clients: dict[str, User], now: datetime
+) -> None:
+    """Consent taken at intake for everyone; Chloe has since stopped her notes being shared
+    across disciplines, and Isla has asked to be erased (waiting for an admin)."""
+    for client in clients.values():
+        admin = people[
+            "Priya Shah" if client.centres[0].name.endswith("Islington") else "Liam Nguyen"
+        ]
+        joined = client.created_at
+        for topic in ConsentTopic:
+            consent.record_intake(session, client, topic, True, by=admin, now=joined)
+    chloe = clients["Chloe Bennett"]
+    consent.record(
+        session, chloe, ConsentTopic.NOTE_SHARING, False, by=chloe, now=now - timedelta(days=12)
+    )
+    isla = clients["Isla Taylor"]
+    session.add(ErasureRequest(client_id=isla.id, requested_at=now - timedelta(days=2)))
+    session.flush()
 
 
 def _unseen_change(
