@@ -45,6 +45,7 @@ def mutating_urls(app: Flask, client_id: int) -> list[tuple[str, str]]:
                     "appointment_id": 1,
                     "note_id": 1,
                     "referral_id": 1,
+                    "request_id": 1,
                 }
                 url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
                 found.append((method, url))
