@@ -25,9 +25,7 @@ from webapp import create_app
 from webapp.extensions import db
 from webapp.models import Discipline
 
-CSRF = re.compile(
-    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
-)
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @dataclass(frozen=True)
