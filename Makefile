@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -60,6 +60,7 @@ bench: install browser
 	$(BIN)/python bench/reminders.py
 	$(BIN)/python bench/outcomes.py
 	$(BIN)/python bench/lighthouse.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) test-results .pytest_cache instance/*.db*
