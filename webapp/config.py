@@ -57,6 +57,9 @@ def defaults(instance_path: str) -> dict[str, Any]:
         "RESET_MAX_PER_ACCOUNT": 3,  # reset emails per account in the window
         "PASSWORD_RESET_TTL": timedelta(minutes=30),
         "INVITATION_TTL": timedelta(days=7),
+        # How long an outcomes report counted for one scope and filters is shown again (with
+        # the time it was counted) before it is counted afresh; timedelta(0) counts every time.
+        "OUTCOMES_SNAPSHOT_TTL": timedelta(minutes=10),
         "PASSWORD_HASH_PROFILE": "rfc9106-low-memory",
         "CLOCK_INTERVAL_SECONDS": 60,
         # How many reverse proxies in front of the app set X-Forwarded-*; 0 trusts none.
@@ -97,6 +100,7 @@ DURATIONS = (
     "LOGIN_WINDOW",
     "PASSWORD_RESET_TTL",
     "INVITATION_TTL",
+    "OUTCOMES_SNAPSHOT_TTL",
 )
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 

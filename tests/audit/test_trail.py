@@ -335,6 +335,13 @@ def test_the_trail_pages_fifty_at_a_time(app: Flask, london: Care) -> None:
     assert "Newer" in second
 
 
+def test_any_page_number_gives_a_page(app: Flask, london: Care) -> None:
+    http = signed_in(app, london.admin)
+    for page in ("9" * 400, str(2**63), "²", "-1", "0", "abc", "999999999"):
+        response = http.get("/admin/audit", query_string={"page": page})
+        assert response.status_code == 200, page
+
+
 def test_an_admin_of_two_centres_sees_both(app: Flask, london: Care, sydney: Care) -> None:
     _world(london, sydney)
     both = gen_user(Role.ADMIN, [london.client.centres[0], sydney.client.centres[0]])

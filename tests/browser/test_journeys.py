@@ -106,6 +106,11 @@ def test_admin_invites_a_client_who_sets_a_password(
     sign_in(page, email_for("Priya Shah"), password_for("Priya Shah"))
     expect(page.get_by_role("heading", name="Your centres")).to_be_visible()
     look.check(page, "admin-home")
+    page.get_by_label("Find a client").fill("morgan")
+    page.get_by_role("button", name="Search").click()
+    expect(page.get_by_role("heading", name="Alex Morgan")).to_be_visible()
+    expect(page.get_by_text("matching “morgan”")).to_be_visible()
+    look.check(page, "admin-home-search")
 
     page.get_by_role("link", name="Invite a client").first.click()
     look.check(page, "admin-invite-form-empty")
@@ -145,6 +150,16 @@ def test_admin_invites_a_client_who_sets_a_password(
     ).to_be_visible()
     look.check(client_page, "invitation-used")
     phone.close()
+
+
+def test_an_admin_of_two_centres_turns_the_pages_of_clients(page: Page, look: Looker) -> None:
+    sign_in(page, email_for("Ruth Adler"), password_for("Ruth Adler"))
+    pages = page.get_by_role("navigation", name="Pages of clients")
+    expect(pages.get_by_text(re.compile(r"Page 1 of \d"))).to_be_visible()
+    pages.get_by_role("link", name="Next page").click()
+    expect(pages.get_by_text(re.compile(r"Page 2 of \d"))).to_be_visible()
+    expect(pages.get_by_role("link", name="Previous page")).to_be_visible()
+    look.check(page, "admin-home-page-2")
 
 
 def test_admin_care_team_follows_the_centre(page: Page, look: Looker) -> None:

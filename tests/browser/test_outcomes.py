@@ -45,6 +45,11 @@ def test_an_admin_filters_outcomes_by_condition_and_downloads_csv(
     expect(rows.first.locator("td").first).to_have_text(re.compile(r"^\d+$"))
     look.check(page, "admin-outcomes-low-back")
 
+    page.get_by_role("link", name="Last 12 months, everything").click()
+    expect(page.get_by_text(re.compile(r"Figures as of \d+ \w+ \d{4}, \d\d:\d\d"))).to_be_visible()
+    look.check(page, "admin-outcomes-snapshot")
+    page.go_back()
+
     with page.expect_download() as download_info:
         pain.get_by_role("link", name=re.compile("CSV")).click()
     download = download_info.value

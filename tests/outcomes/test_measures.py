@@ -201,6 +201,19 @@ def test_engagement_is_days_with_an_entry_out_of_days_in_care(clinic: Clinic) ->
     assert sorted(monthly[0]) == [1 / 29, 10 / 19]
 
 
+def test_a_month_with_one_day_so_far_keeps_its_own_last_week(clinic: Clinic) -> None:
+    today = date(2026, 7, 1)
+    period = Period(date(2026, 6, 1), today, today)
+    plan = gen_plan(clinic.north, team(clinic), start=date(2026, 6, 1))
+    gen_diary(plan, same(date(2026, 6, 20), 4, 8))  # 20-23 June: before June's last week
+    gen_diary(plan, same(date(2026, 6, 24), 7, 2))  # June's last week
+    gen_diary(plan, {today: 6})  # July so far: today, not over yet
+    db.session.commit()
+    found = diary.diary_months(db.session, of(clinic, period=period), period.months())
+    assert found[plan.id]["2026-06"] == diary.DiaryMonth(11, 2.0, 7)
+    assert found[plan.id]["2026-07"] == diary.DiaryMonth(0, 6.0, 1)
+
+
 # --- Adherence -----------------------------------------------------------------------------------
 
 

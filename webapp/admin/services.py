@@ -9,6 +9,7 @@ from datetime import datetime
 from datetime import timedelta
 
 import segno
+from sqlalchemy import func
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +24,7 @@ from ..models import ConsentTopic
 from ..models import Invitation
 from ..models import Role
 from ..models import User
+from ..models import centre_membership
 from ..pathway import services as pathway_services
 from ..privacy import services as consent
 
@@ -52,13 +54,73 @@ def therapists_at(session: Session, centres: list[Centre]) -> list[User]:
     return list(session.scalars(query))
 
 
-def client_rows(session: Session, admin: User, now: datetime) -> list[ClientRow]:
-    """List the clients of the admin's centres with their onboarding status."""
+PAGE_SIZE = 50  # clients a page
+SEARCH_LIMIT = 100  # characters of a search that count
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    """One page of an admin's clients, by name, with the search that found them."""
+
+    rows: list[ClientRow]
+    search: str
+    number: int  # 1 to ``pages``
+    pages: int  # at least 1, even with no clients
+    total: int  # clients matching the search, on every page
+
+    @property
+    def previous(self) -> int | None:
+        return self.number - 1 if self.number > 1 else None
+
+    @property
+    def next(self) -> int | None:
+        return self.number + 1 if self.number < self.pages else None
+
+
+def staff_by_centre(session: Session, centres: list[Centre]) -> dict[int, list[User]]:
+    """The staff of each centre (by id), by name, in one query; clients are left out."""
+    found: dict[int, list[User]] = {centre.id: [] for centre in centres}
+    rows = session.execute(
+        select(centre_membership.c.centre_id, User)
+        .join(User, User.id == centre_membership.c.user_id)
+        .where(centre_membership.c.centre_id.in_(list(found)), User.role != Role.CLIENT)
+        .order_by(User.name, User.id)
+    )
+    for centre_id, user in rows:
+        found[centre_id].append(user)
+    return found
+
+
+def client_page(
+    session: Session,
+    admin: User,
+    now: datetime,
+    *,
+    search: str = "",
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> ClientPage:
+    """One page of the clients of the admin's centres, by name, with their onboarding status.
+
+    ``search`` keeps the clients whose name or email contains it (any case). A page before
+    the first is the first, and one after the last is the last.
+    """
+    search = " ".join(search.split())[:SEARCH_LIMIT]
+    query = policy.visible_clients(admin)
+    if search:
+        query = query.where(
+            User.name.icontains(search, autoescape=True)
+            | User.email.icontains(search, autoescape=True)
+        )
+    total = session.scalar(query.with_only_columns(func.count(User.id))) or 0
+    pages = max(1, -(-total // per_page))
+    number = min(max(page, 1), pages)
     clients = list(
         session.scalars(
-            policy.visible_clients(admin)
-            .options(selectinload(User.care_plans).selectinload(CarePlan.centre))
-            .order_by(User.name)
+            query.options(selectinload(User.care_plans).selectinload(CarePlan.centre))
+            .order_by(User.name, User.id)
+            .offset((number - 1) * per_page)
+            .limit(per_page)
         )
     )
     live_links = {
@@ -79,7 +141,7 @@ def client_rows(session: Session, admin: User, now: datetime) -> list[ClientRow]
         else:
             status = "invited" if client.id in live_links else "expired"
         rows.append(ClientRow(client, client.active_care_plan, status, live_links.get(client.id)))
-    return rows
+    return ClientPage(rows, search, number, pages, total)
 
 
 class EmailTaken(ValueError):

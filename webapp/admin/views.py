@@ -33,16 +33,33 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @policy.roles(Role.ADMIN)
 @audited("caseload")
 def index() -> str:
-    """Show the admin's centres, their staff and their clients."""
+    """Show the admin's centres and their staff, and a page of their clients (``q`` searches
+    by name or email, ``page`` turns the pages)."""
     centres = services.admin_centres(current_user)
-    rows = services.client_rows(db.session, current_user, now_utc())
+    clients = services.client_page(
+        db.session,
+        current_user,
+        now_utc(),
+        search=request.args.get("q", ""),
+        page=_page_number(request.args.get("page", "")),
+    )
     return render_template(
         "admin/index.html",
         centres=centres,
-        rows=rows,
+        staff=services.staff_by_centre(db.session, centres),
+        clients=clients,
         now=now_utc(),
         erasures_waiting=erasure.count_open(db.session, current_user),
     )
+
+
+def _page_number(text: str) -> int:
+    """A page number from the query string: anything that isn't one is the first page, and
+    one too long to be real is past the last (the service clamps it)."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return int(text) if len(text) <= 9 else 10**9
 
 
 def _new_client_form(**kwargs: object) -> NewClientForm:

@@ -92,7 +92,10 @@ def read(args: Mapping[str, str]) -> Chosen:
     start, end = days["from"], days["to"]
     if start and end and end < start:
         errors["to"] = "The end date is before the start date."
-    page = int(values["page"]) if values["page"].isdigit() and int(values["page"]) > 0 else 1
+    # Plain digits, short enough to be a page (a longer one would overflow the OFFSET).
+    text = values["page"]
+    page = int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else 1
+    page = max(page, 1)
     if errors:
         return Chosen(values, errors)
     return Chosen(values, filters=Filters(client, staff_id, start, end, page))

@@ -20,6 +20,7 @@ from .diary import GlobalRating
 from .diary import PsfsActivity
 from .diary import PsfsScore
 from .diary import RedFlagScreen
+from .outcomes import OutcomeSnapshot
 from .pathway import CarePlan
 from .pathway import Condition
 from .pathway import PhaseChange
@@ -78,6 +79,7 @@ __all__ = [
     "PsfsActivity",
     "PsfsScore",
     "RedFlagScreen",
+    "OutcomeSnapshot",
     "CarePlan",
     "Centre",
     "Condition",

@@ -55,6 +55,8 @@ centre_membership = Table(
     db.metadata,
     Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
     Column("centre_id", ForeignKey("centre.id", ondelete="CASCADE"), primary_key=True),
+    # The key starts with the user: a centre's members (an admin's clients) look up by centre.
+    Index("ix_centre_membership_centre_id", "centre_id"),
 )
 
 

@@ -56,7 +56,8 @@ class DiaryEntry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=now_utc)
 
     __table_args__ = (
-        Index("ix_diary_entry_client_date", "client_id", "local_date"),
+        # With the rating, the outcomes' passes over a year of diary read the index alone.
+        Index("ix_diary_entry_client_date_pain", "client_id", "local_date", "pain_now"),
         # One daily check-in per client per day, on both engines.
         Index(
             "uq_diary_entry_checkin_day",

@@ -40,6 +40,9 @@ care_team = Table(
     db.metadata,
     Column("care_plan_id", ForeignKey("care_plan.id", ondelete="CASCADE"), primary_key=True),
     Column("therapist_id", ForeignKey("user.id", ondelete="RESTRICT"), primary_key=True),
+    # The key starts with the plan: a therapist's caseload and the access policy look up by
+    # therapist.
+    Index("ix_care_team_therapist_id", "therapist_id"),
 )
 
 

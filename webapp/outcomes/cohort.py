@@ -97,7 +97,7 @@ def select_plans(scope: OutcomeScope, filters: Filters) -> Select[tuple[int]]:
 def cohort(session: Session, scope: OutcomeScope, filters: Filters) -> Cohort:
     """Read the selected care plans, in one query."""
     ids = select_plans(scope, filters)
-    rows = session.connection().execute(
+    query = (
         select(
             CarePlan.id,
             CarePlan.client_id,
@@ -110,6 +110,7 @@ def cohort(session: Session, scope: OutcomeScope, filters: Filters) -> Cohort:
         .where(CarePlan.id.in_(ids))
         .order_by(CarePlan.id)
     )
+    rows = session.connection().execute(query).all()
     plans = [PlanRow(*row) for row in rows]
     zones = dict(session.connection().execute(select(Centre.id, Centre.timezone)).all())
     return Cohort(ids, plans, filters.period, filters.discipline, zones)

@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from datetime import date
 from datetime import timedelta
 
+from sqlalchemy import ColumnElement
 from sqlalchemy import String
 from sqlalchemy import and_
-from sqlalchemy import case
+from sqlalchemy import distinct
 from sqlalchemy import func
 from sqlalchemy import literal_column
 from sqlalchemy import or_
@@ -35,7 +36,6 @@ from .cohort import Cohort
 from .periods import Month
 from .periods import Period
 from .periods import days_after
-from .periods import month_of
 from .tables import Column
 from .tables import Kind
 from .tables import Row
@@ -161,16 +161,15 @@ def pain_changes(
         )
         .subquery()
     )
-    weeks = session.connection().execute(
-        select(
-            daily.c.plan_id,
-            type_coerce(daily.c.first, String),
-            type_coerce(daily.c.last, String),
-            daily.c.latest,
-            func.avg(daily.c.pain),
-            func.count(),
-        ).group_by(daily.c.plan_id, daily.c.first, daily.c.last, daily.c.latest)
-    )
+    query = select(
+        daily.c.plan_id,
+        type_coerce(daily.c.first, String),
+        type_coerce(daily.c.last, String),
+        daily.c.latest,
+        func.avg(daily.c.pain),
+        func.count(),
+    ).group_by(daily.c.plan_id, daily.c.first, daily.c.last, daily.c.latest)
+    weeks = session.connection().execute(query).all()
     baselines: dict[int, tuple[date, float]] = {}
     latest: dict[int, tuple[date, float]] = {}
     for plan_id, first_day, last_day, is_last, pain, days in weeks:
@@ -238,55 +237,66 @@ def diary_months(
 ) -> dict[int, dict[str, DiaryMonth]]:
     """Per plan and month (``YYYY-MM``): days logged and the pain of the month's last week.
 
-    One pass over the period's diary: entries become days (grouped in index order), and days
-    become months.
+    Two queries of one part per month, so every part reads one range of each client's
+    (client, day, rating) index and groups by plan as it reads, with no sort: the days logged
+    up to the last whole day (distinct days), and each day's mean pain over the month's last
+    week, averaged. A year of a company's diary costs about half of grouping it all by day
+    and then by month in one query.
     """
     period = cohort.period
     if not months:
         return {}
-    windows = last_weeks(period, months)
-    in_last_week = case(
-        *((DiaryEntry.local_date.between(lo, hi), literal_column("1")) for lo, hi in windows),
-        else_=literal_column("0"),
+
+    since_start = and_(
+        DiaryEntry.client_id == CarePlan.client_id, DiaryEntry.local_date >= CarePlan.start_date
     )
-    days = (
-        select(
-            CarePlan.id.label("plan_id"),
-            DiaryEntry.local_date.label("day"),
-            month_of(DiaryEntry.local_date).label("month"),
-            in_last_week.label("last_week"),
-            func.avg(DiaryEntry.pain_now).label("pain"),
-        )
-        .join(
-            DiaryEntry,
-            and_(
-                DiaryEntry.client_id == CarePlan.client_id,
-                DiaryEntry.local_date >= CarePlan.start_date,
-            ),
-        )
-        .where(
+
+    def entries(first: date, last: date) -> list[ColumnElement[bool]]:
+        # In WHERE, not in the join's ON: there SQLite seeks each client's index range from
+        # the plan's start, and reads every month since for each month's part.
+        return [
             CarePlan.id.in_(cohort.ids),
-            DiaryEntry.local_date >= period.start,
-            DiaryEntry.local_date <= period.last,
+            DiaryEntry.local_date >= first,
+            DiaryEntry.local_date <= last,
+        ]
+
+    days = [
+        select(CarePlan.id, literal_column(str(index)), func.count(distinct(DiaryEntry.local_date)))
+        .join(DiaryEntry, since_start)
+        .where(*entries(month.first, min(month.last, period.last_whole)))
+        .group_by(CarePlan.id)
+        for index, month in enumerate(months)
+        if month.first <= period.last_whole
+    ]
+    weeks = []
+    windows = last_weeks(period, months)
+    for index, ((first, last), month) in enumerate(zip(windows, months, strict=True)):
+        daily = (
+            select(CarePlan.id.label("plan_id"), func.avg(DiaryEntry.pain_now).label("pain"))
+            .join(DiaryEntry, since_start)
+            .where(*entries(max(first, month.first), last))
+            .group_by(CarePlan.id, DiaryEntry.local_date)
+            .subquery()
         )
-        .group_by(CarePlan.id, DiaryEntry.local_date)
-        .subquery()
-    )
-    whole = case((days.c.day <= period.last_whole, literal_column("1")))
-    in_week = case((days.c.last_week == 1, days.c.pain))
-    rows = session.connection().execute(
-        select(
-            days.c.plan_id,
-            days.c.month,
-            func.count(whole),
-            func.avg(in_week),
-            func.count(in_week),
-        ).group_by(days.c.plan_id, days.c.month)
-    )
+        weeks.append(
+            select(
+                daily.c.plan_id,
+                literal_column(str(index)),
+                func.avg(daily.c.pain),
+                func.count(),
+            ).group_by(daily.c.plan_id)
+        )
+    keys = [month.key for month in months]
+    rated: dict[tuple[int, int], tuple[float, int]] = {}
+    for plan_id, index, pain, count in session.connection().execute(union_all(*weeks)).all():
+        rated[(plan_id, index)] = (round(float(pain), 1), count)
     found: dict[int, dict[str, DiaryMonth]] = defaultdict(dict)
-    for plan_id, key, logged, pain, week_days in rows:
-        mean = None if pain is None else round(float(pain), 1)
-        found[plan_id][key] = DiaryMonth(logged, mean, week_days)
+    if days:
+        for plan_id, index, count in session.connection().execute(union_all(*days)).all():
+            mean, week_days = rated.pop((plan_id, index), (None, 0))
+            found[plan_id][keys[index]] = DiaryMonth(count, mean, week_days)
+    for (plan_id, index), (mean, week_days) in rated.items():  # only today logged so far
+        found[plan_id][keys[index]] = DiaryMonth(0, mean, week_days)
     return found
 
 
@@ -415,7 +425,7 @@ def psfs_changes(session: Session, cohort: Cohort) -> dict[int, PsfsChange]:
         .group_by(CarePlan.id, CarePlan.client_id)
         .subquery()
     )
-    rows = session.connection().execute(
+    query = (
         select(
             rated.c.plan_id,
             (PsfsScore.week_start == rated.c.latest).label("is_latest"),
@@ -430,6 +440,7 @@ def psfs_changes(session: Session, cohort: Cohort) -> dict[int, PsfsChange]:
         )
         .group_by(rated.c.plan_id, PsfsScore.week_start == rated.c.latest)
     )
+    rows = session.connection().execute(query).all()
     weeks: dict[int, dict[bool, float]] = defaultdict(dict)
     for plan_id, is_latest, score in rows:
         weeks[plan_id][bool(is_latest)] = round(float(score), 1)

@@ -47,7 +47,7 @@ def changes(session: Session, cohort: Cohort) -> Changes:
     # A day's margin past the period's last day in any zone; each plan's own zone decides.
     latest = datetime.combine(cohort.period.last + timedelta(days=2), time(0), tzinfo=UTC)
     found: Changes = defaultdict(list)
-    rows = session.connection().execute(
+    query = (
         select(
             PhaseChange.care_plan_id,
             PhaseChange.from_phase,
@@ -60,6 +60,7 @@ def changes(session: Session, cohort: Cohort) -> Changes:
         )
         .order_by(PhaseChange.care_plan_id, PhaseChange.changed_at, PhaseChange.id)
     )
+    rows = session.connection().execute(query).all()
     for plan_id, from_phase, to_phase, changed_at in rows:
         found[plan_id].append((from_phase, to_phase, changed_at))
     return found

@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Date
-from sqlalchemy import String
 from sqlalchemy import case
 from sqlalchemy import literal_column
 from sqlalchemy import null
@@ -118,23 +117,6 @@ def _days_after_sqlite(element: _DaysAfter, compiler: Any, **kw: Any) -> str:
 def _days_after_postgresql(element: _DaysAfter, compiler: Any, **kw: Any) -> str:
     day, n = list(element.clauses)
     return f"(CAST({compiler.process(day, **kw)} AS DATE) + {int(n.name)})"
-
-
-class month_of(FunctionElement[str]):  # noqa: N801
-    """The ``YYYY-MM`` of a date column."""
-
-    type = String()
-    inherit_cache = True
-
-
-@compiles(month_of, "sqlite")
-def _month_of_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
-    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
-
-
-@compiles(month_of, "postgresql")
-def _month_of_postgresql(element: month_of, compiler: Any, **kw: Any) -> str:
-    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM')"
 
 
 def local_month(

@@ -130,6 +130,7 @@ class Report:
     months: list[Month]
     tables: dict[str, Table]
     charts: dict[str, BarChart | LineChart]
+    as_of: datetime | None = None  # set when the figures were counted earlier (a snapshot)
 
     @property
     def is_empty(self) -> bool:
@@ -147,6 +148,14 @@ def report(
     cohort = select_cohort(session, scope, filters)
     measures = _Measures(session, cohort, now, limits)
     tables = {key: measures.build(key) for key in TABLES}
+    return assemble(filters, len(cohort.plans), tables)
+
+
+def assemble(
+    filters: Filters, plans: int, tables: dict[str, Table], as_of: datetime | None = None
+) -> Report:
+    """A report from its tables: each one's chart is drawn from what the table shows."""
+    months = filters.period.months()
     charts: dict[str, BarChart | LineChart] = {
         "phases": total_bars(
             tables["phases"], ["phase_1", "phase_2", "phase_3"], "Clients in each phase"
@@ -177,7 +186,7 @@ def report(
         ),
         "monthly": percent_lines(
             tables["monthly"],
-            measures.months,
+            months,
             [
                 ("pain_improved_percent", "pain", "Improved pain"),
                 ("days_logged_percent", "diary", "Days with a diary entry"),
@@ -186,7 +195,7 @@ def report(
             "Month by month, in percent",
         ),
     }
-    return Report(filters, len(cohort.plans), measures.months, tables, charts)
+    return Report(filters, plans, months, tables, charts, as_of)
 
 
 def table(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import Response
 from flask import abort
+from flask import current_app
 from flask import render_template
 from flask import request
 from flask_login import current_user
@@ -22,6 +23,7 @@ from ..pathway.content import CONDITIONS
 from . import export
 from . import filters
 from . import services
+from . import snapshots
 from .charts import figure
 from .tables import MIN_GROUP
 
@@ -30,14 +32,18 @@ bp = Blueprint("outcomes", __name__, url_prefix="/outcomes")
 
 def _page(scope: policy.OutcomeScope, csv_endpoint: str) -> tuple[str, int]:
     now = now_utc()
-    chosen = filters.read(request.args, local_day(now, staff_timezone(current_user)))
+    timezone = staff_timezone(current_user)
+    chosen = filters.read(request.args, local_day(now, timezone))
+    ttl = current_app.config["OUTCOMES_SNAPSHOT_TTL"]
     report = None
     if chosen.filters is not None:
-        report = services.report(db.session, scope, chosen.filters, now)
-    return render_template(
+        report = snapshots.report(db.session, scope, chosen.filters, now, ttl)
+    page = render_template(
         "outcomes/index.html",
         scope=scope,
         chosen=chosen,
+        timezone=timezone,
+        snapshot_minutes=round(ttl.total_seconds() / 60),
         report=report,
         csv_endpoint=csv_endpoint,
         conditions=list(CONDITIONS),
@@ -45,7 +51,12 @@ def _page(scope: policy.OutcomeScope, csv_endpoint: str) -> tuple[str, int]:
         limits=DEFAULT,
         min_group=MIN_GROUP,
         figure=figure,
-    ), 200 if report is not None else 422
+    )
+    if report is not None and report.as_of is None:
+        # Keep the snapshot of the figures this request counted; committed once the page is
+        # made, as committing expires what the page reads (the user, their centres).
+        db.session.commit()
+    return page, 200 if report is not None else 422
 
 
 def _csv(scope: policy.OutcomeScope, table: str) -> Response:

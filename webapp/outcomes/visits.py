@@ -64,11 +64,12 @@ def attendance(
     found: dict[tuple[AppointmentKind, AppointmentStatus], dict[int, int]] = defaultdict(dict)
     if not cohort.plans or not months:
         return found
-    rows = session.connection().execute(
+    query = (
         select(Appointment.kind, Appointment.status, Appointment.client_id, func.count())
         .where(*_visits(cohort, months, now))
         .group_by(Appointment.kind, Appointment.status, Appointment.client_id)
     )
+    rows = session.connection().execute(query).all()
     for kind, status, client_id, count in rows:
         found[(kind, status)][client_id] = count
     return found

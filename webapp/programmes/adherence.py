@@ -117,10 +117,17 @@ class _Dose:
         return self.first <= day and (self.stop is None or day < self.stop)
 
 
-def _dose(rx: Prescription, timezone: str) -> _Dose:
+def _dose(rx: Prescription, timezone: str, before: tuple[datetime, date] | None = None) -> _Dose:
+    """Read a prescription's dose; with ``before`` (an instant that is still the day before
+    in every zone, and that day), a start before it is read as that day without converting
+    it: either way the dose is in force all through the days counted from the next one."""
+    if before is not None and rx.started_at < before[0]:
+        first = before[1]
+    else:
+        first = local_day(rx.started_at, timezone)
     stop = local_day(rx.ended_at, timezone) if rx.ended_at is not None else None
     return _Dose(
-        first=local_day(rx.started_at, timezone),
+        first=first,
         stop=stop,
         sevenths=_expected_sevenths(rx),
         cap=_daily_cap(rx),
@@ -149,6 +156,40 @@ def _slot_adherence(
             completed_total += completed
         day += ONE_DAY
     return Adherence(sevenths, completed_total), per_day
+
+
+_NOTHING_DONE: Mapping[date, int] = {}
+
+
+def _slot_total(doses: list[_Dose], done: Mapping[date, int], start: date, end: date) -> Adherence:
+    """``_slot_adherence``'s total, from the logged days alone when one dose is in force on
+    every day that counts (most slots over a fortnight): its days in force times its dose,
+    and each logged day up to the cap. Anything else takes the day-by-day path."""
+    spans = []
+    for dose in doses:
+        first = max(dose.first, start)
+        last = end if dose.stop is None else min(dose.stop - ONE_DAY, end)
+        if first <= last:
+            spans.append((first, last, dose))
+    if len(spans) > 1:
+        total, _days = _slot_adherence(doses, Counter(done), start, end)
+        return total
+    if not spans:
+        return NONE
+    first, last, dose = spans[0]
+    completed = 0
+    weekly_done: dict[date, int] = {}
+    for day in sorted(done):
+        if not first <= day <= last:
+            continue
+        count = min(done[day], dose.cap)
+        if dose.weekly:
+            week = week_start(day)
+            so_far = weekly_done.get(week, 0)
+            count = min(count, dose.weekly - so_far)
+            weekly_done[week] = so_far + count
+        completed += count
+    return Adherence(dose.sevenths * ((last - first).days + 1), completed)
 
 
 def _window(now: datetime, timezone: str) -> tuple[date, date]:
@@ -204,20 +245,23 @@ def programme_adherence(
 
 
 def fortnight(
-    rows: Sequence[Prescription | Any], timezone: str, today: date, done: dict[str, Counter[date]]
+    rows: Sequence[Prescription | Any],
+    timezone: str,
+    today: date,
+    done: Mapping[str, Mapping[date, int]],
 ) -> Adherence:
     """Adherence over the 14 days to ``today`` from prescription rows (ORM objects, or plain
     rows with the same columns, as a caseload reads them) and the logged counts per slot."""
     first = today - timedelta(days=13)
+    before = (datetime.combine(first, time(0), tzinfo=UTC) - ONE_DAY, first - ONE_DAY)
     by_slot: dict[str, list[Any]] = defaultdict(list)
     for row in rows:
         if row.ended_at is None or local_day(row.ended_at, timezone) > first:
             by_slot[row.slot].append(row)
     total = NONE
     for slot, slot_rows in by_slot.items():
-        doses = [_dose(row, timezone) for row in slot_rows]
-        figure, _days = _slot_adherence(doses, done.get(slot, Counter()), first, today)
-        total += figure
+        doses = [_dose(row, timezone, before) for row in slot_rows]
+        total += _slot_total(doses, done.get(slot, _NOTHING_DONE), first, today)
     return total
 
 
@@ -232,7 +276,9 @@ def fortnights(session: Session, ends: Mapping[int, tuple[str, date]]) -> dict[i
     last = max(day for _, day in ends.values())
     since = datetime.combine(first, time(0), tzinfo=UTC) - ONE_DAY
     until = datetime.combine(last, time(0), tzinfo=UTC) + 2 * ONE_DAY
-    rows = session.execute(
+    # Core rather than the ORM: plain tuples, without the ORM's per-row bookkeeping.
+    connection = session.connection()
+    rows = connection.execute(
         select(
             Programme.client_id,
             Prescription.id,
@@ -249,15 +295,20 @@ def fortnights(session: Session, ends: Mapping[int, tuple[str, date]]) -> dict[i
             Prescription.ended_at.is_(None) | (Prescription.ended_at >= since),
         )
     ).all()
-    slot_of = {row.id: (row.client_id, row.slot) for row in rows}
-    done: dict[int, dict[str, Counter[date]]] = defaultdict(lambda: defaultdict(Counter))
+    # Each client's logged sessions per slot and day, filled through their prescriptions.
+    done: dict[int, dict[str, dict[date, int]]] = {}
+    counts_of: dict[int, dict[date, int]] = {}
+    for row in rows:
+        counts_of[row.id] = done.setdefault(row.client_id, {}).setdefault(row.slot, {})
     days: dict[Any, date] = {}  # at most a few dozen distinct values: parse each once
-    if slot_of:
-        for prescription_id, day, count in session.execute(
+    if counts_of:
+        # Grouped in the order of the (client, day, prescription) index, which holds every
+        # column read: no table rows and no sort, on either engine.
+        logged = connection.execute(
             select(
-                ExerciseLog.prescription_id,
                 # SQLite's dates read as text: SQLAlchemy's date parsing is slow over many rows.
                 type_coerce(ExerciseLog.local_date, String),
+                ExerciseLog.prescription_id,
                 func.count(),
             )
             .where(
@@ -265,12 +316,13 @@ def fortnights(session: Session, ends: Mapping[int, tuple[str, date]]) -> dict[i
                 ExerciseLog.local_date >= first,
                 ExerciseLog.local_date <= last,
             )
-            .group_by(ExerciseLog.prescription_id, ExerciseLog.local_date)
-        ):
-            if prescription_id in slot_of:
-                client_id, slot = slot_of[prescription_id]
+            .group_by(ExerciseLog.client_id, ExerciseLog.local_date, ExerciseLog.prescription_id)
+        ).all()
+        for day, prescription_id, count in logged:
+            counts = counts_of.get(prescription_id)
+            if counts is not None:
                 when = days.get(day) or days.setdefault(day, _as_day(day))
-                done[client_id][slot][when] += count
+                counts[when] = counts.get(when, 0) + count
     by_client: dict[int, list[Any]] = defaultdict(list)
     for row in rows:
         by_client[row.client_id].append(row)
